@@ -171,3 +171,65 @@ class AddReport(BaseModel):
             f"unchanged {len(self.unchanged)}, duplicates {len(self.duplicates)}, "
             f"rejected {len(self.rejected)} ({self.sentences} sentences indexed)"
         )
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+QuestionKind = Literal[
+    "quantity", "person", "organisation", "date", "place", "speaker", "clause", "claim"
+]
+Stance = Literal["supports", "refutes", "neutral"]
+VerdictLabel = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
+
+
+class Citation(BaseModel):
+    """A numbered evidence sentence. ``answer_span`` is ``[start, end)`` within
+    ``passage.text`` (not the article) where the short answer was taken from."""
+
+    n: int
+    passage: Passage
+    answer_span: Span | None = None
+    stance: Stance | None = None
+
+
+class Figure(BaseModel):
+    """One distinct figure among disagreeing sources, e.g. ``"at least 48"``.
+
+    ``low``/``high`` are the normalised bounds used to compare figures ("dozens" ->
+    24..99, "at least 50" -> 50..None); ``citations`` are the numbers of the citations
+    that give it and ``sources`` their attributed speakers (one origin counted once).
+    """
+
+    value: str
+    low: float | None = None
+    high: float | None = None
+    citations: list[int] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    outlets: list[str] = Field(default_factory=list)
+    dates: list[str] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    """The verdict on a claim, with the reason in words."""
+
+    label: VerdictLabel
+    reason: str
+    confidence: float = 0.0
+
+
+class Answer(BaseModel):
+    """What ``qa.ask`` returns: a short answer, the reply with numbered citations, and the
+    signals a fact-checker needs (confidence, abstention, disagreement, verdict)."""
+
+    question: str
+    kind: QuestionKind = "clause"
+    answer: str | None = None  # verbatim from the evidence; None when abstaining
+    reply: str = ""  # plain words with [n] citation markers
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: float = 0.0
+    abstained: bool = False
+    conflict: bool = False  # sources give different figures/answers
+    figures: list[Figure] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    passages: list[Passage] = Field(default_factory=list)  # retrieved, best first
+    latency_ms: float = 0.0

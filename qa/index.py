@@ -1,0 +1,905 @@
+"""The on-disk sentence index: immutable segments plus an atomically replaced manifest.
+
+Layout of an index folder (default ``./index``)::
+
+    manifest.json          the commit point: format, model, dim, segments, deletions, articles
+    seg-000003/            one immutable segment, written once and never changed
+        vectors.npy        float32 sentence vectors (n x dim), L2-normalised
+        sentences.jsonl    one JSON object per sentence (text, offsets, attribution, ...)
+        lines.npy          byte offset of each line of sentences.jsonl (lazy, mmap access)
+        articles.jsonl     the full articles (so ``rebuild`` never needs the original files)
+        segment.json       counts and sha256 of the files above, written last
+    .lock                  present while a writer works (holds its PID)
+
+Adding articles writes a *new* segment and a new manifest that names it; nothing already
+stored is rewritten or re-embedded, so adding one article costs in proportion to that
+article (Lucene's model). An updated article's old sentences are marked deleted in the
+manifest. Small segments are merged now and then (vectors are copied, not re-embedded).
+The manifest is written to a temporary file and ``os.replace``-d, so a crash at any moment
+leaves the previous commit; unreferenced files are removed by the next writer.
+
+Example:
+    >>> from qa.ingest import make_article
+    >>> import tempfile
+    >>> idx = Index.create(tempfile.mkdtemp())                      # doctest: +SKIP
+    >>> idx.add([make_article(title="T", text="Bali said 400 to 600 remain.")]).added
+    ...                                                             # doctest: +SKIP
+    ['t-...']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import mmap
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from qa.encoder import Encoder, get_encoder
+from qa.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
+from qa.models import AddReport, Article, Attribution, Passage, Rejection, Sentence
+from qa.sentences import split_spans
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+DEFAULT_INDEX = "index"
+CHUNK_SENTENCES = 2000  # a large add commits every this many sentences
+MERGE_FACTOR = 10  # merge when this many segments share a size tier
+
+ProgressFn = Callable[[int, int, str], None]  # (done, total, what)
+
+
+def default_index_path() -> Path:
+    """``$FACTCHECK_INDEX`` or ``./index``."""
+    return Path(os.environ.get("FACTCHECK_INDEX") or DEFAULT_INDEX)
+
+
+# --- manifest ----------------------------------------------------------------------------------
+
+class SegmentInfo(BaseModel):
+    name: str
+    base: int  # global id of row 0
+    count: int
+    deleted: list[tuple[int, int]] = Field(default_factory=list)  # local row ranges
+
+    def live(self) -> int:
+        return self.count - sum(e - s for s, e in self.deleted)
+
+
+class ArticleEntry(BaseModel):
+    hash: str
+    segment: str
+    rows: tuple[int, int]  # local rows [start, end) in the segment
+    title: str = ""
+    outlet: str | None = None
+    published: str | None = None
+    url: str | None = None
+
+
+class Manifest(BaseModel):
+    format: int = FORMAT
+    model: str
+    dim: int
+    attribution: str | None = None  # version of the attribution extractor used
+    generation: int = 0
+    next_id: int = 0
+    next_segment: int = 1
+    segments: list[SegmentInfo] = Field(default_factory=list)
+    articles: dict[str, ArticleEntry] = Field(default_factory=dict)
+    updated: str = ""
+
+    def sentence_count(self) -> int:
+        return sum(s.live() for s in self.segments)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Load and validate ``manifest.json``; raise a one-line error when missing or bad."""
+    mpath = path / MANIFEST
+    if not mpath.exists():
+        raise IndexMissing(path)
+    try:
+        raw = json.loads(mpath.read_text("utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        fmt = raw.get("format") if isinstance(raw, dict) else None
+        raise IndexMismatch(path, f"with index format {fmt}, this version reads {FORMAT}")
+    try:
+        return Manifest.model_validate(raw)
+    except ValueError as e:
+        raise IndexCorrupt(path, "manifest does not validate") from e
+
+
+# --- lock --------------------------------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class WriterLock:
+    """One writer per index: an ``O_EXCL`` lock file holding the writer's PID.
+
+    A lock left by a dead process is taken over. Within one process, a thread lock
+    serialises writers.
+    """
+
+    _thread_locks: dict[str, threading.Lock] = {}
+
+    def __init__(self, path: Path):
+        self.path = path / LOCK
+        key = str(path.resolve())
+        self._tlock = self._thread_locks.setdefault(key, threading.Lock())
+
+    def __enter__(self) -> WriterLock:
+        self._tlock.acquire()
+        try:
+            self._acquire()
+        except BaseException:
+            self._tlock.release()
+            raise
+        return self
+
+    def _acquire(self) -> None:
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                pid, since = self._holder()
+                if pid and pid != os.getpid() and _pid_alive(pid):
+                    raise IndexLocked(self.path.parent, pid, since) from None
+                log.warning("removing stale lock of dead process %s", pid)
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            return
+        raise IndexLocked(self.path.parent, -1, "unknown")
+
+    def _holder(self) -> tuple[int | None, str]:
+        try:
+            parts = self.path.read_text().split(" ", 1)
+            return int(parts[0]), parts[1].strip() if len(parts) > 1 else "?"
+        except (OSError, ValueError):
+            # a lock being written right now, or garbage: treat as stale if old enough
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except OSError:
+                return None, "?"
+            return (None, "?") if age > 5 else (os.getpid() + 10**9, "just now")
+
+    def __exit__(self, *exc) -> None:
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        finally:
+            self._tlock.release()
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl")
+
+
+def write_segment(
+    root: Path, name: str, articles: list[Article], rows: list[dict], vectors: np.ndarray
+) -> None:
+    """Write a complete segment folder atomically (temp folder, fsync, rename)."""
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    offsets = [0]
+    with open(tmp / "sentences.jsonl", "wb") as f:
+        for r in rows:
+            line = (json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+            f.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(tmp / "lines.npy", np.asarray(offsets, dtype=np.uint64))
+    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(a.model_dump_json(exclude={"path"}) + "\n")
+    info = {"count": len(rows), "articles": len(articles), "dim": int(vectors.shape[1]),
+            "files": {fn: _sha256(tmp / fn) for fn in SEGMENT_FILES}}
+    (tmp / "segment.json").write_text(json.dumps(info, indent=1))
+    for fn in (*SEGMENT_FILES, "segment.json"):
+        with open(tmp / fn, "rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+    os.replace(tmp, root / name)
+    _fsync_dir(root)
+
+
+class SegmentReader:
+    """Read access to one segment: vectors in memory, sentences lazily via mmap."""
+
+    def __init__(self, root: Path, name: str):
+        self.name = name
+        self.dir = root / name
+        try:
+            self.vectors = np.load(self.dir / "vectors.npy", mmap_mode="r")
+            self.lines = np.load(self.dir / "lines.npy")
+            self._file = open(self.dir / "sentences.jsonl", "rb")  # noqa: SIM115
+            size = os.fstat(self._file.fileno()).st_size
+            self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            self.articles: list[Article] = [
+                Article.model_validate_json(line)
+                for line in (self.dir / "articles.jsonl").read_text("utf-8").splitlines()
+                if line
+            ]
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
+        self.count = len(self.lines) - 1
+        self.article_pos = {a.id: i for i, a in enumerate(self.articles)}
+        # which article (position in self.articles) each row belongs to
+        self.row_article = np.full(self.count, -1, dtype=np.int32)
+        self._faiss = None
+
+    def row(self, i: int) -> dict:
+        s, e = int(self.lines[i]), int(self.lines[i + 1])
+        return json.loads(self._mm[s:e])
+
+    def texts(self) -> Iterator[str]:
+        for i in range(self.count):
+            yield self.row(i)["text"]
+
+    def faiss_index(self):
+        """An exact inner-product FAISS index over this segment's vectors (built once)."""
+        if self._faiss is None:
+            import faiss
+
+            idx = faiss.IndexFlatIP(self.vectors.shape[1])
+            if self.count:
+                idx.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._faiss = idx
+        return self._faiss
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if isinstance(self._mm, mmap.mmap):
+                self._mm.close()
+            self._file.close()
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+@dataclass
+class _Prepared:
+    article: Article
+    spans: list[tuple[int, int]]
+    attributions: list[Attribution | None]
+
+
+class Index:
+    """An on-disk sentence index that readers search and one writer at a time updates.
+
+    Use :meth:`open` for an existing index and :meth:`create` for a new one (or
+    ``open(path, create=True)``). Readers call :meth:`refresh` to pick up commits made by
+    other processes; it reloads only segments that are new.
+    """
+
+    def __init__(self, path: Path, manifest: Manifest, encoder: Encoder | None = None):
+        self.path = Path(path)
+        self.manifest = manifest
+        self._encoder = encoder
+        self._segments: dict[str, SegmentReader] = {}
+        self._live: dict[str, np.ndarray] = {}
+        self._mtime = 0.0
+        self._load_segments()
+
+    # ---- opening ----
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, *, encoder: Encoder | None = None,
+             create: bool = False) -> Index:
+        """Open the index at ``path`` (default ``$FACTCHECK_INDEX`` or ``./index``).
+
+        Raises :class:`~qa.errors.IndexMissing` when there is none (unless ``create``) and
+        :class:`~qa.errors.IndexMismatch` when it was built with another model or format.
+        """
+        p = Path(path) if path is not None else default_index_path()
+        if create and not (p / MANIFEST).exists():
+            return cls.create(p, encoder=encoder)
+        if not p.exists():
+            raise IndexMissing(p)
+        for attempt in range(3):
+            manifest = read_manifest(p)
+            try:
+                idx = cls(p, manifest, encoder)
+                break
+            except IndexCorrupt:
+                # a writer may have merged segments away between our two reads: retry
+                if attempt == 2 or read_manifest(p).generation == manifest.generation:
+                    raise
+        if encoder is not None:
+            idx.check_encoder(encoder)
+        return idx
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, *, encoder: Encoder | None = None) -> Index:
+        """Create an empty index at ``path`` (the folder may exist; a manifest may not)."""
+        p = Path(path)
+        p.mkdir(parents=True, exist_ok=True)
+        if (p / MANIFEST).exists():
+            return cls.open(p, encoder=encoder)
+        enc = encoder or get_encoder()
+        with WriterLock(p):
+            if not (p / MANIFEST).exists():
+                m = Manifest(model=enc.name, dim=enc.dim, attribution=_attribution_version(),
+                             updated=_now())
+                _write_atomic(p / MANIFEST, m.model_dump_json(indent=1).encode())
+        return cls.open(p, encoder=encoder)
+
+    def check_encoder(self, enc: Encoder) -> None:
+        if enc.name != self.manifest.model or enc.dim != self.manifest.dim:
+            raise IndexMismatch(
+                self.path,
+                f"with model {self.manifest.model} ({self.manifest.dim} dimensions), "
+                f"not {enc.name} ({enc.dim})",
+            )
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = get_encoder()
+            self.check_encoder(self._encoder)
+        return self._encoder
+
+    def _load_segments(self) -> None:
+        wanted = {s.name for s in self.manifest.segments}
+        for name in list(self._segments):
+            if name not in wanted:
+                self._segments.pop(name).close()
+        for s in self.manifest.segments:
+            if s.name not in self._segments:
+                seg = SegmentReader(self.path, s.name)
+                if seg.count != s.count or seg.vectors.shape[0] != s.count:
+                    raise IndexCorrupt(self.path, f"segment {s.name} has {seg.count} rows, "
+                                       f"manifest says {s.count}")
+                if seg.vectors.shape[1] != self.manifest.dim:
+                    raise IndexMismatch(self.path, f"with {seg.vectors.shape[1]}-dim vectors")
+                self._segments[s.name] = seg
+        # per-segment masks of live rows, and row -> article
+        self._live = {}
+        for s in self.manifest.segments:
+            live = np.ones(s.count, dtype=bool)
+            for a, b in s.deleted:
+                live[a:b] = False
+            self._live[s.name] = live
+        for aid, entry in self.manifest.articles.items():
+            seg = self._segments[entry.segment]
+            seg.row_article[entry.rows[0]:entry.rows[1]] = seg.article_pos.get(aid, -1)
+        with contextlib.suppress(OSError):
+            self._mtime = (self.path / MANIFEST).stat().st_mtime_ns
+
+    def refresh(self) -> bool:
+        """Pick up a newer commit, if any. Returns True when something changed."""
+        try:
+            mtime = (self.path / MANIFEST).stat().st_mtime_ns
+        except OSError:
+            return False
+        if mtime == self._mtime:
+            return False
+        m = read_manifest(self.path)
+        if m.generation == self.manifest.generation:
+            self._mtime = mtime
+            return False
+        if m.model != self.manifest.model or m.dim != self.manifest.dim:
+            raise IndexMismatch(self.path, f"again with model {m.model}; reopen it")
+        self.manifest = m
+        self._load_segments()
+        return True
+
+    # ---- reading ----
+    def __len__(self) -> int:
+        return self.manifest.sentence_count()
+
+    @property
+    def segments(self) -> list[tuple[SegmentInfo, SegmentReader, np.ndarray]]:
+        """``(info, reader, live mask)`` for each segment, in commit order."""
+        return [(s, self._segments[s.name], self._live[s.name]) for s in self.manifest.segments]
+
+    def locate(self, gid: int) -> tuple[SegmentInfo, SegmentReader, int]:
+        for s in self.manifest.segments:
+            if s.base <= gid < s.base + s.count:
+                return s, self._segments[s.name], gid - s.base
+        raise KeyError(gid)
+
+    def sentence(self, gid: int) -> Sentence:
+        """The stored sentence with global id ``gid``."""
+        _, seg, row = self.locate(gid)
+        return _row_sentence(seg, row)
+
+    def passage(self, gid: int, score: float = 0.0) -> Passage:
+        s = self.sentence(gid)
+        return Passage(**s.model_dump(), id=gid, score=float(score))
+
+    def article(self, article_id: str) -> Article:
+        entry = self.manifest.articles[article_id]
+        seg = self._segments[entry.segment]
+        return seg.articles[seg.article_pos[article_id]]
+
+    def articles(self) -> Iterator[Article]:
+        """Every live article, in commit order."""
+        for aid in self.manifest.articles:
+            yield self.article(aid)
+
+    def search_dense(self, qvecs: np.ndarray, k: int,
+                     allow: Callable[[SegmentInfo, SegmentReader, np.ndarray], np.ndarray]
+                     | None = None) -> list[list[tuple[int, float]]]:
+        """Exact inner-product search over live sentences: per query ``[(gid, score)]``.
+
+        ``allow(info, reader, live)`` may return a narrower boolean row mask (filters are
+        applied inside the search, not by cutting a top-k).
+        """
+        import faiss
+
+        qvecs = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
+        results: list[list[tuple[int, float]]] = [[] for _ in range(len(qvecs))]
+        for info, seg, live in self.segments:
+            if not seg.count:
+                continue
+            mask = allow(info, seg, live) if allow is not None else live
+            n_ok = int(mask.sum())
+            if n_ok == 0:
+                continue
+            params = None
+            if n_ok < seg.count:
+                bits = np.packbits(mask, bitorder="little")
+                sel = faiss.IDSelectorBitmap(seg.count, faiss.swig_ptr(bits))
+                params = faiss.SearchParameters(sel=sel)
+            kk = min(k, n_ok)
+            D, ids = seg.faiss_index().search(qvecs, kk, params=params)
+            for qi in range(len(qvecs)):
+                for d, r in zip(D[qi], ids[qi], strict=True):
+                    if r >= 0:
+                        results[qi].append((info.base + int(r), float(d)))
+        return [sorted(r, key=lambda x: -x[1])[:k] for r in results]
+
+    # ---- writing ----
+    def add(self, items: Iterable[Article | Rejection], *, progress: ProgressFn | None = None,
+            total: int | None = None, chunk_sentences: int = CHUNK_SENTENCES) -> AddReport:
+        """Add (or update) articles; rejections are passed through into the report.
+
+        Unchanged articles are skipped; an article whose id exists with other content
+        replaces the old one; an article whose content equals another's is reported as a
+        duplicate and not indexed. Work is committed every ``chunk_sentences`` sentences,
+        so an interrupted run keeps what it committed. ``progress(done, total, "articles")``
+        is called as articles are embedded (``total`` is passed through when known).
+        """
+        report = AddReport()
+        with WriterLock(self.path):
+            self._reload_for_write()
+            todo = self._classify(items, report)
+            self._ingest(todo, report, progress, total, chunk_sentences, commit_each=True)
+            self._maybe_merge()
+            self._cleanup()
+        return report
+
+    def remove(self, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Remove articles by id. Returns ``(removed, not_found)``."""
+        removed, missing = [], []
+        with WriterLock(self.path):
+            self._reload_for_write()
+            m = self.manifest.model_copy(deep=True)
+            for aid in ids:
+                if aid in m.articles:
+                    _delete_rows(m, m.articles.pop(aid))
+                    removed.append(aid)
+                else:
+                    missing.append(aid)
+            if removed:
+                self._commit(m)
+            self._maybe_merge()
+            self._cleanup()
+        return removed, missing
+
+    def merge(self, force: bool = False) -> int:
+        """Merge small segments (all into one with ``force``). Returns segments merged."""
+        with WriterLock(self.path):
+            self._reload_for_write()
+            n = self._maybe_merge(force=force)
+            self._cleanup()
+        return n
+
+    # ---- writer internals ----
+    def _reload_for_write(self) -> None:
+        m = read_manifest(self.path)
+        if m.generation != self.manifest.generation:
+            self.manifest = m
+            self._load_segments()
+        enc = self._encoder or get_encoder()
+        self.check_encoder(enc)
+        self._encoder = enc
+        self._cleanup()
+
+    def _classify(self, items: Iterable[Article | Rejection],
+                  report: AddReport) -> Iterator[Article]:
+        """Yield the articles that need indexing; record the rest in ``report``."""
+        by_hash = {e.hash: aid for aid, e in self.manifest.articles.items()}
+        batch: dict[str, str] = {}
+        for item in items:
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+                continue
+            art = item
+            if art.id in batch:
+                if batch[art.id] == art.hash:
+                    report.duplicates.append((art.id, art.id))
+                else:
+                    report.rejected.append(Rejection(
+                        path=art.path or art.id,
+                        reason=f"id {art.id!r} is used by another article in this batch"))
+                continue
+            old = self.manifest.articles.get(art.id)
+            if old is not None and old.hash == art.hash:
+                batch[art.id] = art.hash
+                report.unchanged.append(art.id)
+                continue
+            dup_of = by_hash.get(art.hash)
+            if dup_of is not None and dup_of != art.id:
+                report.duplicates.append((art.id, dup_of))
+                continue
+            batch[art.id] = art.hash
+            by_hash[art.hash] = art.id
+            (report.updated if old is not None else report.added).append(art.id)
+            yield art
+
+    def _ingest(self, articles: Iterable[Article], report: AddReport,
+                progress: ProgressFn | None, total: int | None, chunk_sentences: int,
+                commit_each: bool) -> Manifest:
+        """Split, attribute and embed ``articles`` into new segments of about
+        ``chunk_sentences`` rows; commit after each (``commit_each``) or leave the final
+        manifest uncommitted for the caller."""
+        m = self.manifest.model_copy(deep=True)
+        pending: list[_Prepared] = []
+        n = done = 0
+        for art in articles:
+            pending.append(_prepare(art))
+            n += len(pending[-1].spans)
+            if n >= chunk_sentences:
+                report.sentences += self._write_chunk(m, pending, progress, done, total)
+                done += len(pending)
+                pending, n = [], 0
+                if commit_each:
+                    self._commit(m)
+                    m = self.manifest.model_copy(deep=True)
+        if pending:
+            report.sentences += self._write_chunk(m, pending, progress, done, total)
+            if commit_each:
+                self._commit(m)
+        return m
+
+    def _write_chunk(self, m: Manifest, prepared: list[_Prepared],
+                     progress: ProgressFn | None, done: int, total: int | None) -> int:
+        """Embed ``prepared`` articles and write them as one new segment recorded in ``m``
+        (old rows of updated articles are marked deleted). Returns sentences written."""
+        texts = [p.article.text[s:e] for p in prepared for s, e in p.spans]
+
+        def tick(frac: float) -> None:
+            if progress is not None:
+                progress(done + round(frac * len(prepared)), total or 0, "articles")
+
+        vecs = _encode_with_progress(self.encoder, texts, tick)
+        name = f"seg-{m.next_segment:06d}"
+        rows: list[dict] = []
+        for ai, p in enumerate(prepared):
+            old = m.articles.pop(p.article.id, None)
+            if old is not None:
+                _delete_rows(m, old)
+            first = len(rows)
+            for pos, ((s, e), att) in enumerate(zip(p.spans, p.attributions, strict=True)):
+                rows.append({"a": ai, "text": p.article.text[s:e], "start": s, "end": e,
+                             "position": pos,
+                             "attribution": att.model_dump() if att is not None else None})
+            m.articles[p.article.id] = ArticleEntry(
+                hash=p.article.hash, segment=name, rows=(first, len(rows)),
+                title=p.article.title, outlet=p.article.outlet,
+                published=p.article.published, url=p.article.url)
+        write_segment(self.path, name, [p.article for p in prepared], rows, vecs)
+        m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
+        m.next_id += len(rows)
+        m.next_segment += 1
+        return len(rows)
+
+    def _commit(self, m: Manifest) -> None:
+        m.generation = self.manifest.generation + 1
+        m.updated = _now()
+        _write_atomic(self.path / MANIFEST, m.model_dump_json(indent=1).encode())
+        self.manifest = m
+        self._load_segments()
+
+    def _maybe_merge(self, force: bool = False) -> int:
+        """Size-tiered merging: when MERGE_FACTOR segments share a size tier (by powers of
+        MERGE_FACTOR of their live rows), copy their live rows into one new segment."""
+        merged = 0
+        while True:
+            segs = self.manifest.segments
+            if force:
+                group = segs if len(segs) > 1 or any(s.deleted for s in segs) else []
+            else:
+                tiers: dict[int, list[SegmentInfo]] = {}
+                for s in segs:
+                    live = max(s.live(), 1)
+                    tiers.setdefault(int(np.log(live) / np.log(MERGE_FACTOR)), []).append(s)
+                group = next((g for _, g in sorted(tiers.items()) if len(g) >= MERGE_FACTOR),
+                             [])
+            if not group:
+                return merged
+            self._merge_group(group)
+            merged += len(group)
+            if force:
+                return merged
+
+    def _merge_group(self, group: list[SegmentInfo]) -> None:
+        m = self.manifest.model_copy(deep=True)
+        names = {s.name for s in group}
+        name = f"seg-{m.next_segment:06d}"
+        articles: list[Article] = []
+        rows: list[dict] = []
+        vec_parts: list[np.ndarray] = []
+        for aid, entry in list(m.articles.items()):
+            if entry.segment not in names:
+                continue
+            seg = self._segments[entry.segment]
+            a0, a1 = entry.rows
+            ai = len(articles)
+            articles.append(seg.articles[seg.article_pos[aid]])
+            first = len(rows)
+            for r in range(a0, a1):
+                row = seg.row(r)
+                row["a"] = ai
+                rows.append(row)
+            vec_parts.append(np.asarray(seg.vectors[a0:a1], dtype=np.float32))
+            m.articles[aid] = entry.model_copy(update={"segment": name,
+                                                       "rows": (first, len(rows))})
+        vecs = (np.vstack(vec_parts) if vec_parts
+                else np.zeros((0, m.dim), dtype=np.float32))
+        m.segments = [s for s in m.segments if s.name not in names]
+        if rows:
+            write_segment(self.path, name, articles, rows, vecs)
+            m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
+            m.next_id += len(rows)
+            m.next_segment += 1
+        self._commit(m)
+
+    def _cleanup(self) -> None:
+        """Remove folders and temp files no commit refers to (the writer holds the lock)."""
+        keep = {s.name for s in self.manifest.segments}
+        for p in self.path.iterdir():
+            name = p.name
+            if p.is_dir() and (name.startswith("seg-") and name not in keep
+                               or name.startswith(".tmp-")):
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.is_file() and ".tmp-" in name:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+
+    # ---- inspection ----
+    def info(self) -> dict:
+        """Counts and settings, as shown by ``factcheck info``."""
+        m = self.manifest
+        outlets: dict[str, int] = {}
+        dates = []
+        for e in m.articles.values():
+            outlets[e.outlet or "(unknown)"] = outlets.get(e.outlet or "(unknown)", 0) + 1
+            if e.published and len(e.published) == 10 and e.published[4] == "-":
+                dates.append(e.published)
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+        return {
+            "path": str(self.path),
+            "format": m.format,
+            "model": m.model,
+            "dim": m.dim,
+            "attribution": m.attribution,
+            "attribution_current": m.attribution == _attribution_version(),
+            "generation": m.generation,
+            "articles": len(m.articles),
+            "sentences": m.sentence_count(),
+            "segments": len(m.segments),
+            "deleted_rows": sum(s.count - s.live() for s in m.segments),
+            "outlets": dict(sorted(outlets.items(), key=lambda kv: -kv[1])),
+            "dates": [min(dates), max(dates)] if dates else None,
+            "bytes": size,
+            "updated": m.updated,
+        }
+
+    def check(self) -> list[str]:
+        """Integrity check: files, hashes and counts agree between vectors, sentences,
+        articles and the manifest. Returns a list of problems (empty when sound)."""
+        problems: list[str] = []
+        m = self.manifest
+        for s in m.segments:
+            d = self.path / s.name
+            try:
+                info = json.loads((d / "segment.json").read_text())
+            except (OSError, ValueError) as e:
+                problems.append(f"{s.name}: segment.json unreadable ({e})")
+                continue
+            for fn, digest in info.get("files", {}).items():
+                if not (d / fn).exists():
+                    problems.append(f"{s.name}: {fn} missing")
+                elif _sha256(d / fn) != digest:
+                    problems.append(f"{s.name}: {fn} does not match its checksum")
+            seg = self._segments[s.name]
+            if not (info.get("count") == s.count == seg.count == seg.vectors.shape[0]):
+                problems.append(f"{s.name}: row counts disagree")
+            for a, b in s.deleted:
+                if not 0 <= a <= b <= s.count:
+                    problems.append(f"{s.name}: deletion {a}-{b} out of range")
+        for aid, e in m.articles.items():
+            if e.segment not in self._segments:
+                problems.append(f"article {aid}: segment {e.segment} not in manifest")
+                continue
+            seg = self._segments[e.segment]
+            if aid not in seg.article_pos:
+                problems.append(f"article {aid}: not stored in {e.segment}")
+                continue
+            art = seg.articles[seg.article_pos[aid]]
+            if art.hash != e.hash:
+                problems.append(f"article {aid}: hash differs from manifest")
+            live = self._live[e.segment][e.rows[0]:e.rows[1]]
+            if not live.all():
+                problems.append(f"article {aid}: some of its rows are marked deleted")
+        total_live = sum(int(v.sum()) for v in self._live.values())
+        covered = sum(e.rows[1] - e.rows[0] for e in m.articles.values())
+        if total_live != covered:
+            problems.append(f"{total_live} live rows but articles cover {covered}")
+        return problems
+
+
+# --- rebuild -----------------------------------------------------------------------------------
+
+def rebuild(path: str | os.PathLike | None = None, *, encoder: Encoder | None = None,
+            progress: ProgressFn | None = None) -> AddReport:
+    """Re-split, re-attribute and re-embed every stored article with the current code and
+    model into fresh segments, committed once at the end (a crash keeps the old index).
+
+    Works on an index built with another model or format, as long as its articles are
+    readable; that is how an index is upgraded.
+    """
+    p = Path(path) if path is not None else default_index_path()
+    if not (p / MANIFEST).exists():
+        raise IndexMissing(p)
+    enc = encoder or get_encoder()
+    with WriterLock(p):
+        try:
+            raw = json.loads((p / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(p, f"unreadable manifest: {e}") from e
+        articles = list(_stored_articles(p))
+        empty = Manifest(model=enc.name, dim=enc.dim, attribution=_attribution_version(),
+                         generation=int(raw.get("generation", 0)),
+                         next_segment=int(raw.get("next_segment", 1)),
+                         next_id=int(raw.get("next_id", 0)), updated=_now())
+        idx = Index(p, empty, enc)
+        report = AddReport(added=[a.id for a in articles])
+        m = idx._ingest(articles, report, progress, len(articles), CHUNK_SENTENCES,
+                        commit_each=False)
+        idx._commit(m)
+        idx._maybe_merge()
+        idx._cleanup()
+    return report
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _delete_rows(m: Manifest, entry: ArticleEntry) -> None:
+    for s in m.segments:
+        if s.name == entry.segment:
+            s.deleted.append(tuple(entry.rows))
+            return
+
+
+def _row_sentence(seg: SegmentReader, row: int) -> Sentence:
+    r = seg.row(row)
+    art = seg.articles[r["a"]]
+    att = r.get("attribution")
+    return Sentence(
+        article_id=art.id, text=r["text"], start=r["start"], end=r["end"],
+        position=r["position"], title=art.title, outlet=art.outlet,
+        published=art.published, url=art.url,
+        attribution=Attribution.model_validate(att) if att else None,
+    )
+
+
+def _stored_articles(path: Path) -> Iterator[Article]:
+    """Articles from the live segments, read without trusting the model or format, so
+    ``rebuild`` can upgrade any index whose articles are readable."""
+    try:
+        raw = json.loads((path / MANIFEST).read_text("utf-8"))
+        live = raw.get("articles", {})
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
+    by_segment: dict[str, set[str]] = {}
+    for aid, entry in live.items():
+        by_segment.setdefault(entry["segment"], set()).add(aid)
+    for seg, ids in by_segment.items():
+        try:
+            with open(path / seg / "articles.jsonl", encoding="utf-8") as f:
+                for line in f:
+                    a = Article.model_validate_json(line)
+                    if a.id in ids:
+                        yield a
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(path, f"articles of {seg} unreadable: {e}") from e
+
+
+def _attribution_version() -> str | None:
+    try:
+        from qa import attribution
+    except ImportError:
+        return None
+    return getattr(attribution, "VERSION", "1")
+
+
+def _prepare(article: Article) -> _Prepared:
+    spans = split_spans(article.text)
+    return _Prepared(article, spans, _attribute(article, spans))
+
+
+def _attribute(article: Article, spans: list[tuple[int, int]]) -> list[Attribution | None]:
+    try:
+        from qa.attribution import attribute_sentences
+    except ImportError:
+        return [None] * len(spans)
+    return attribute_sentences(article.text, spans, article.outlet)
+
+
+def _encode_with_progress(enc: Encoder, texts: list[str], tick: Callable[[float], None],
+                          batch: int = 256) -> np.ndarray:
+    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
+    for i in range(0, len(texts), batch):
+        out[i:i + batch] = enc.encode(texts[i:i + batch])
+        tick(min(i + batch, len(texts)) / max(len(texts), 1))
+    return out
