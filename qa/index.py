@@ -104,6 +104,15 @@ class Manifest(BaseModel):
     def sentence_count(self) -> int:
         return sum(s.live() for s in self.segments)
 
+    def clone(self) -> Manifest:
+        """A copy safe to change: entries are replaced, never mutated, so the article map
+        is copied shallowly (a deep copy would cost in proportion to the archive)."""
+        return self.model_copy(update={
+            "articles": dict(self.articles),
+            "segments": [s.model_copy(update={"deleted": list(s.deleted)})
+                         for s in self.segments],
+        })
+
 
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
@@ -224,7 +233,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl")
+SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
+                 "row_article.npy")
 
 
 def write_segment(
@@ -243,6 +253,7 @@ def write_segment(
             f.write(line)
             offsets.append(offsets[-1] + len(line))
     np.save(tmp / "lines.npy", np.asarray(offsets, dtype=np.uint64))
+    np.save(tmp / "row_article.npy", np.asarray([r["a"] for r in rows], dtype=np.int32))
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(a.model_dump_json(exclude={"path"}) + "\n")
@@ -279,7 +290,10 @@ class SegmentReader:
         self.count = len(self.lines) - 1
         self.article_pos = {a.id: i for i, a in enumerate(self.articles)}
         # which article (position in self.articles) each row belongs to
-        self.row_article = np.full(self.count, -1, dtype=np.int32)
+        try:
+            self.row_article = np.load(self.dir / "row_article.npy")
+        except (OSError, ValueError) as e:
+            raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self._faiss = None
 
     def row(self, i: int) -> dict:
@@ -331,7 +345,9 @@ class Index:
         self._encoder = encoder
         self._segments: dict[str, SegmentReader] = {}
         self._live: dict[str, np.ndarray] = {}
-        self._mtime = 0.0
+        self._stamp: tuple[int, int, int] | None = None
+        if encoder is not None:
+            self.check_encoder(encoder)
         self._load_segments()
 
     # ---- opening ----
@@ -357,8 +373,6 @@ class Index:
                 # a writer may have merged segments away between our two reads: retry
                 if attempt == 2 or read_manifest(p).generation == manifest.generation:
                     raise
-        if encoder is not None:
-            idx.check_encoder(encoder)
         return idx
 
     @classmethod
@@ -402,8 +416,9 @@ class Index:
                 if seg.count != s.count or seg.vectors.shape[0] != s.count:
                     raise IndexCorrupt(self.path, f"segment {s.name} has {seg.count} rows, "
                                        f"manifest says {s.count}")
-                if seg.vectors.shape[1] != self.manifest.dim:
-                    raise IndexMismatch(self.path, f"with {seg.vectors.shape[1]}-dim vectors")
+                if seg.vectors.ndim != 2 or seg.vectors.shape[1] != self.manifest.dim:
+                    raise IndexCorrupt(self.path, f"segment {s.name} holds vectors of shape "
+                                       f"{seg.vectors.shape}, manifest says {self.manifest.dim}")
                 self._segments[s.name] = seg
         # per-segment masks of live rows, and row -> article
         self._live = {}
@@ -412,23 +427,24 @@ class Index:
             for a, b in s.deleted:
                 live[a:b] = False
             self._live[s.name] = live
-        for aid, entry in self.manifest.articles.items():
-            seg = self._segments[entry.segment]
-            seg.row_article[entry.rows[0]:entry.rows[1]] = seg.article_pos.get(aid, -1)
-        with contextlib.suppress(OSError):
-            self._mtime = (self.path / MANIFEST).stat().st_mtime_ns
+        self._stamp = self._manifest_stamp()
+
+    def _manifest_stamp(self) -> tuple[int, int, int] | None:
+        """(inode, mtime, size) of the manifest: each commit replaces the file (new inode)."""
+        try:
+            st = (self.path / MANIFEST).stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def refresh(self) -> bool:
         """Pick up a newer commit, if any. Returns True when something changed."""
-        try:
-            mtime = (self.path / MANIFEST).stat().st_mtime_ns
-        except OSError:
-            return False
-        if mtime == self._mtime:
+        stamp = self._manifest_stamp()
+        if stamp is None or stamp == self._stamp:
             return False
         m = read_manifest(self.path)
         if m.generation == self.manifest.generation:
-            self._mtime = mtime
+            self._stamp = stamp
             return False
         if m.model != self.manifest.model or m.dim != self.manifest.dim:
             raise IndexMismatch(self.path, f"again with model {m.model}; reopen it")
@@ -527,7 +543,7 @@ class Index:
         removed, missing = [], []
         with WriterLock(self.path):
             self._reload_for_write()
-            m = self.manifest.model_copy(deep=True)
+            m = self.manifest.clone()
             for aid in ids:
                 if aid in m.articles:
                     _delete_rows(m, m.articles.pop(aid))
@@ -550,10 +566,11 @@ class Index:
 
     # ---- writer internals ----
     def _reload_for_write(self) -> None:
-        m = read_manifest(self.path)
-        if m.generation != self.manifest.generation:
-            self.manifest = m
-            self._load_segments()
+        if self._manifest_stamp() != self._stamp:
+            m = read_manifest(self.path)
+            if m.generation != self.manifest.generation:
+                self.manifest = m
+                self._load_segments()
         enc = self._encoder or get_encoder()
         self.check_encoder(enc)
         self._encoder = enc
@@ -597,7 +614,7 @@ class Index:
         """Split, attribute and embed ``articles`` into new segments of about
         ``chunk_sentences`` rows; commit after each (``commit_each``) or leave the final
         manifest uncommitted for the caller."""
-        m = self.manifest.model_copy(deep=True)
+        m = self.manifest.clone()
         pending: list[_Prepared] = []
         n = done = 0
         for art in articles:
@@ -609,7 +626,7 @@ class Index:
                 pending, n = [], 0
                 if commit_each:
                     self._commit(m)
-                    m = self.manifest.model_copy(deep=True)
+                    m = self.manifest.clone()
         if pending:
             report.sentences += self._write_chunk(m, pending, progress, done, total)
             if commit_each:
@@ -678,7 +695,7 @@ class Index:
                 return merged
 
     def _merge_group(self, group: list[SegmentInfo]) -> None:
-        m = self.manifest.model_copy(deep=True)
+        m = self.manifest.clone()
         names = {s.name for s in group}
         name = f"seg-{m.next_segment:06d}"
         articles: list[Article] = []

@@ -103,16 +103,13 @@ def _norm_text(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
 
 
-def _allow(filters: Filters | None, idx: Index):
+def _allow(filters: Filters | None):
     if filters is None or not filters.active():
         return None
 
     def allow(info: SegmentInfo, seg: SegmentReader, live: np.ndarray) -> np.ndarray:
-        ok = np.zeros(len(seg.articles) + 1, dtype=bool)  # last slot: rows of no article
-        for i, a in enumerate(seg.articles):
-            entry = idx.manifest.articles.get(a.id)
-            if entry is not None and entry.segment == info.name:
-                ok[i] = filters.article_ok(a.id, a.outlet, a.published)
+        ok = np.fromiter((filters.article_ok(a.id, a.outlet, a.published)
+                          for a in seg.articles), dtype=bool, count=len(seg.articles))
         return live & ok[seg.row_article]
 
     return allow
@@ -176,6 +173,6 @@ def retrieve(
         return []
     qv = idx.encoder.encode([q])
     fetch = min(max(k * 3, k + 10), len(idx))
-    hits = idx.search_dense(qv, fetch, allow=_allow(f, idx))[0]
+    hits = idx.search_dense(qv, fetch, allow=_allow(f))[0]
     passages = [idx.passage(gid, score) for gid, score in hits]
     return dedupe(passages)[:k]
