@@ -1,0 +1,31 @@
+# Two entry points, both safe to run on a fresh machine (they install what they need):
+#   make chat   - install into .venv, build ./index from examples/ if missing, start the chat
+#   make test   - install into .venv (with test extras), run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: chat test install lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+chat: $(STAMP)
+	$(BIN)/python app.py
+
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check qa tests bench app.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
