@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 from qa.errors import FactcheckError
+from qa.index import CHUNK_SENTENCES
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -74,7 +75,8 @@ def cmd_add(args) -> int:
     idx = Index.open(_index_path(args), create=True)
     progress, close = _progress_bar(_want_progress(args), "indexing")
     try:
-        report = idx.add(items, progress=progress, total=n_articles)
+        report = idx.add(items, progress=progress, total=n_articles,
+                         chunk_sentences=args.commit_every)
     finally:
         close()
     if args.json:
@@ -228,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("paths", nargs="+", metavar="PATH")
     a.add_argument("--max-mb", type=float, default=None,
                    help="largest file to read, in MB (default 20)")
+    a.add_argument("--commit-every", type=int, default=CHUNK_SENTENCES, metavar="N",
+                   help=f"commit after about N new sentences, so an interrupted run keeps "
+                        f"its work (default {CHUNK_SENTENCES})")
     a.set_defaults(func=cmd_add)
 
     r = sub.add_parser("remove", parents=[common], help="remove articles by id")

@@ -133,6 +133,15 @@ def _write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def _stat_stamp(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of a file: each commit replaces the manifest (a new inode)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def read_manifest(path: Path) -> Manifest:
     """Load and validate ``manifest.json``; raise a one-line error when missing or bad."""
     mpath = path / MANIFEST
@@ -153,21 +162,13 @@ def read_manifest(path: Path) -> Manifest:
 
 # --- lock --------------------------------------------------------------------------------------
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class WriterLock:
-    """One writer per index: an ``O_EXCL`` lock file holding the writer's PID.
+    """One writer per index: an exclusive ``flock`` on ``.lock``, which holds the writer's
+    PID and start time for the error message.
 
-    A lock left by a dead process is taken over. Within one process, a thread lock
-    serialises writers.
+    The kernel drops the lock when its process dies, however it dies, so a lock left by a
+    killed writer is recovered automatically. The file itself stays (empty when free).
+    Within one process, a thread lock serialises writers first.
     """
 
     _thread_locks: dict[str, threading.Lock] = {}
@@ -176,49 +177,37 @@ class WriterLock:
         self.path = path / LOCK
         key = str(path.resolve())
         self._tlock = self._thread_locks.setdefault(key, threading.Lock())
+        self._fd: int | None = None
 
     def __enter__(self) -> WriterLock:
+        import fcntl
+
         self._tlock.acquire()
         try:
-            self._acquire()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").split(" ", 1)
+                os.close(fd)
+                pid = int(holder[0]) if holder[0].strip().isdigit() else -1
+                since = holder[1].strip() if len(holder) > 1 else "unknown"
+                raise IndexLocked(self.path.parent, pid, since) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
+            self._fd = fd
         except BaseException:
             self._tlock.release()
             raise
         return self
 
-    def _acquire(self) -> None:
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                pid, since = self._holder()
-                if pid and pid != os.getpid() and _pid_alive(pid):
-                    raise IndexLocked(self.path.parent, pid, since) from None
-                log.warning("removing stale lock of dead process %s", pid)
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(f"{os.getpid()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-            return
-        raise IndexLocked(self.path.parent, -1, "unknown")
-
-    def _holder(self) -> tuple[int | None, str]:
-        try:
-            parts = self.path.read_text().split(" ", 1)
-            return int(parts[0]), parts[1].strip() if len(parts) > 1 else "?"
-        except (OSError, ValueError):
-            # a lock being written right now, or garbage: treat as stale if old enough
-            try:
-                age = time.time() - self.path.stat().st_mtime
-            except OSError:
-                return None, "?"
-            return (None, "?") if age > 5 else (os.getpid() + 10**9, "just now")
-
     def __exit__(self, *exc) -> None:
         try:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, 0)
+                os.close(self._fd)  # closing releases the flock
+                self._fd = None
         finally:
             self._tlock.release()
 
@@ -339,16 +328,20 @@ class Index:
     other processes; it reloads only segments that are new.
     """
 
-    def __init__(self, path: Path, manifest: Manifest, encoder: Encoder | None = None):
+    def __init__(self, path: Path, manifest: Manifest, encoder: Encoder | None = None,
+                 stamp: tuple[int, int, int] | None = None):
         self.path = Path(path)
         self.manifest = manifest
         self._encoder = encoder
         self._segments: dict[str, SegmentReader] = {}
         self._live: dict[str, np.ndarray] = {}
         self._stamp: tuple[int, int, int] | None = None
+        # held while the in-memory view changes, and by readers for a search plus the
+        # passage look-ups that follow it, so a search never sees half a refresh
+        self.lock = threading.RLock()
         if encoder is not None:
             self.check_encoder(encoder)
-        self._load_segments()
+        self._load_segments(stamp)
 
     # ---- opening ----
     @classmethod
@@ -365,9 +358,10 @@ class Index:
         if not p.exists():
             raise IndexMissing(p)
         for attempt in range(3):
+            stamp = _stat_stamp(p / MANIFEST)
             manifest = read_manifest(p)
             try:
-                idx = cls(p, manifest, encoder)
+                idx = cls(p, manifest, encoder, stamp)
                 break
             except IndexCorrupt:
                 # a writer may have merged segments away between our two reads: retry
@@ -405,52 +399,65 @@ class Index:
             self.check_encoder(self._encoder)
         return self._encoder
 
-    def _load_segments(self) -> None:
-        wanted = {s.name for s in self.manifest.segments}
-        for name in list(self._segments):
-            if name not in wanted:
-                self._segments.pop(name).close()
-        for s in self.manifest.segments:
-            if s.name not in self._segments:
-                seg = SegmentReader(self.path, s.name)
-                if seg.count != s.count or seg.vectors.shape[0] != s.count:
-                    raise IndexCorrupt(self.path, f"segment {s.name} has {seg.count} rows, "
-                                       f"manifest says {s.count}")
-                if seg.vectors.ndim != 2 or seg.vectors.shape[1] != self.manifest.dim:
-                    raise IndexCorrupt(self.path, f"segment {s.name} holds vectors of shape "
-                                       f"{seg.vectors.shape}, manifest says {self.manifest.dim}")
-                self._segments[s.name] = seg
-        # per-segment masks of live rows, and row -> article
-        self._live = {}
-        for s in self.manifest.segments:
-            live = np.ones(s.count, dtype=bool)
-            for a, b in s.deleted:
-                live[a:b] = False
-            self._live[s.name] = live
-        self._stamp = self._manifest_stamp()
+    def _load_segments(self, stamp: tuple[int, int, int] | None = None) -> None:
+        """Make the in-memory view match ``self.manifest``. Segments already loaded are
+        kept (they are immutable); nothing changes unless every new segment loads.
+        ``stamp`` is the manifest's stamp taken *before* it was read (so a commit that
+        lands meanwhile is noticed by the next refresh)."""
+        with self.lock:
+            segs: dict[str, SegmentReader] = {}
+            for s in self.manifest.segments:
+                seg = self._segments.get(s.name)
+                if seg is None:
+                    seg = SegmentReader(self.path, s.name)
+                    if seg.count != s.count or seg.vectors.shape[0] != s.count:
+                        raise IndexCorrupt(self.path, f"segment {s.name} has {seg.count} "
+                                           f"rows, manifest says {s.count}")
+                    if seg.vectors.ndim != 2 or seg.vectors.shape[1] != self.manifest.dim:
+                        raise IndexCorrupt(
+                            self.path, f"segment {s.name} holds vectors of shape "
+                            f"{seg.vectors.shape}, manifest says {self.manifest.dim}")
+                segs[s.name] = seg
+            live_masks = {}
+            for s in self.manifest.segments:
+                live = np.ones(s.count, dtype=bool)
+                for a, b in s.deleted:
+                    live[a:b] = False
+                live_masks[s.name] = live
+            for name, seg in self._segments.items():
+                if name not in segs:
+                    seg.close()
+            self._segments, self._live = segs, live_masks
+            self._stamp = stamp if stamp is not None else self._manifest_stamp()
 
     def _manifest_stamp(self) -> tuple[int, int, int] | None:
-        """(inode, mtime, size) of the manifest: each commit replaces the file (new inode)."""
-        try:
-            st = (self.path / MANIFEST).stat()
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return _stat_stamp(self.path / MANIFEST)
 
     def refresh(self) -> bool:
         """Pick up a newer commit, if any. Returns True when something changed."""
         stamp = self._manifest_stamp()
         if stamp is None or stamp == self._stamp:
             return False
-        m = read_manifest(self.path)
-        if m.generation == self.manifest.generation:
-            self._stamp = stamp
-            return False
-        if m.model != self.manifest.model or m.dim != self.manifest.dim:
-            raise IndexMismatch(self.path, f"again with model {m.model}; reopen it")
-        self.manifest = m
-        self._load_segments()
-        return True
+        with self.lock:
+            for attempt in range(3):
+                stamp = self._manifest_stamp()
+                m = read_manifest(self.path)
+                if m.generation == self.manifest.generation:
+                    self._stamp = stamp
+                    return False
+                if m.model != self.manifest.model or m.dim != self.manifest.dim:
+                    raise IndexMismatch(self.path, f"again with model {m.model}; reopen it")
+                old = self.manifest
+                self.manifest = m
+                try:
+                    self._load_segments(stamp)
+                    return True
+                except IndexCorrupt:
+                    # a writer merged segments away between our reads: read again
+                    self.manifest = old
+                    if attempt == 2:
+                        raise
+        return False
 
     # ---- reading ----
     def __len__(self) -> int:
@@ -566,11 +573,7 @@ class Index:
 
     # ---- writer internals ----
     def _reload_for_write(self) -> None:
-        if self._manifest_stamp() != self._stamp:
-            m = read_manifest(self.path)
-            if m.generation != self.manifest.generation:
-                self.manifest = m
-                self._load_segments()
+        self.refresh()
         enc = self._encoder or get_encoder()
         self.check_encoder(enc)
         self._encoder = enc
@@ -669,8 +672,9 @@ class Index:
         m.generation = self.manifest.generation + 1
         m.updated = _now()
         _write_atomic(self.path / MANIFEST, m.model_dump_json(indent=1).encode())
-        self.manifest = m
-        self._load_segments()
+        with self.lock:
+            self.manifest = m
+            self._load_segments()
 
     def _maybe_merge(self, force: bool = False) -> int:
         """Size-tiered merging: when MERGE_FACTOR segments share a size tier (by powers of

@@ -249,7 +249,7 @@ def _read_text_file(path: Path, max_bytes: int) -> str:
     size = path.stat().st_size
     if size > max_bytes:
         raise BadFile(
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit "
             "(split it, or raise the limit with --max-mb)"
         )
     if size == 0:
@@ -385,7 +385,7 @@ def read_csv(path: Path, text: str) -> Iterator[Article | Rejection]:
         dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

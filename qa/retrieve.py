@@ -173,6 +173,7 @@ def retrieve(
         return []
     qv = idx.encoder.encode([q])
     fetch = min(max(k * 3, k + 10), len(idx))
-    hits = idx.search_dense(qv, fetch, allow=_allow(f))[0]
-    passages = [idx.passage(gid, score) for gid, score in hits]
+    with idx.lock:
+        hits = idx.search_dense(qv, fetch, allow=_allow(f))[0]
+        passages = [idx.passage(gid, score) for gid, score in hits]
     return dedupe(passages)[:k]
