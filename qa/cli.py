@@ -119,6 +119,17 @@ def cmd_rebuild(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from qa.index import Index
+
+    out = Index.open(_index_path(args)).backup(args.dest)
+    if args.json:
+        _print_json({"backup": str(out)})
+    else:
+        print(f"backed up to {out} (open it with --index {out})")
+    return 0
+
+
 def cmd_info(args) -> int:
     from qa.index import Index
 
@@ -242,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("rebuild", parents=[common, prog],
                        help="re-embed every stored article (after a model or format change)")
     b.set_defaults(func=cmd_rebuild)
+
+    k = sub.add_parser("backup", parents=[common],
+                       help="copy the index safely, even while others use it")
+    k.add_argument("dest", metavar="DIR", help="a new folder for the copy")
+    k.set_defaults(func=cmd_backup)
 
     i = sub.add_parser("info", parents=[common], help="what the index holds")
     i.add_argument("--check", action="store_true",

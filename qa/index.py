@@ -46,7 +46,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from qa.encoder import Encoder, get_encoder
-from qa.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
+from qa.errors import FactcheckError, IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from qa.models import AddReport, Article, Attribution, Passage, Rejection, Sentence
 from qa.sentences import split_spans
 
@@ -741,6 +741,30 @@ class Index:
             elif p.is_file() and ".tmp-" in name:
                 with contextlib.suppress(OSError):
                     p.unlink()
+
+    def backup(self, dest: str | os.PathLike) -> Path:
+        """Copy the current commit (manifest and the segments it names) to ``dest``, a new
+        folder, while holding the writer lock so no merge removes a segment mid-copy.
+        Segments are immutable, so files are hard-linked when ``dest`` is on the same
+        file system (instant, no extra space) and copied otherwise."""
+        out = Path(dest)
+        if out.exists() and any(out.iterdir()):
+            raise FactcheckError(f"{out} exists and is not empty; give a new folder")
+        with WriterLock(self.path):
+            self.refresh()
+            out.mkdir(parents=True, exist_ok=True)
+
+            def link_or_copy(src: str, dst: str) -> None:
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copy2(src, dst)
+
+            for seg in self.manifest.segments:
+                shutil.copytree(self.path / seg.name, out / seg.name,
+                                copy_function=link_or_copy)
+            shutil.copy2(self.path / MANIFEST, out / MANIFEST)
+        return out
 
     # ---- inspection ----
     def info(self) -> dict:

@@ -207,3 +207,13 @@ def test_info_counts(examples_index):
     assert info["articles"] == 160  # 159 distinct FA-KES rows (one is repeated) + the seed
     assert info["sentences"] == len(examples_index)
     assert len([o for o in info["outlets"] if o != "(unknown)"]) == 15
+
+
+def test_backup_is_a_consistent_openable_copy(idx, tmp_path):
+    idx.add([art("a", "The first article."), art("b", "The second article.")])
+    idx.remove(["a"])
+    out = idx.backup(tmp_path / "backup")
+    copy = Index.open(out, encoder=idx.encoder)
+    assert sorted(copy.manifest.articles) == ["b"] and copy.check() == []
+    idx.add([art("c", "Added after the backup.")])
+    assert sorted(Index.open(out, encoder=idx.encoder).manifest.articles) == ["b"]
