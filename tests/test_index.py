@@ -217,3 +217,31 @@ def test_backup_is_a_consistent_openable_copy(idx, tmp_path):
     assert sorted(copy.manifest.articles) == ["b"] and copy.check() == []
     idx.add([art("c", "Added after the backup.")])
     assert sorted(Index.open(out, encoder=idx.encoder).manifest.articles) == ["b"]
+
+
+def test_every_input_format_is_indexed_and_searchable(idx, tmp_path):
+    d = tmp_path / "formats"
+    d.mkdir()
+    (d / "plain.txt").write_text("Plain title\n\nA giraffe escaped from the Damascus zoo.")
+    (d / "notes.md").write_text("# Markdown title\n\nThe **harbour** of Tartus froze solid.")
+    (d / "page.html").write_text(
+        "<html><head><title>HTML title</title></head><body><article><h1>HTML title</h1>"
+        "<p>Beekeepers in Latakia reported a record honey harvest this autumn.</p>"
+        "<p>The cooperative said exports would double.</p></article></body></html>")
+    (d / "one.json").write_text(json.dumps(
+        {"id": "j1", "title": "JSON title", "text": "A violinist played on the ruined bridge."}))
+    (d / "many.jsonl").write_text(json.dumps(
+        {"id": "l1", "title": "JSONL title", "text": "Snow closed the mountain pass to Lebanon."}))
+    (d / "table.csv").write_text(
+        "article_title,article_content,source,date\n"
+        'CSV title,"A chess tournament was held in a bombed school.",sana,3/2/18\n')
+    rep = idx.add(read_paths([d]))
+    assert len(rep.added) == 6 and not rep.rejected
+    for q, want in [("zoo animal escaped", "plain"), ("frozen harbour", "notes"),
+                    ("honey harvest", "page"), ("violin music on a bridge", "j1"),
+                    ("snow mountain pass", "l1"), ("chess competition", None)]:
+        [p] = retrieve(q, k=1, index=idx)
+        if want is None:
+            assert p.outlet == "sana" and p.published == "2018-03-02"
+        else:
+            assert p.article_id == want, (q, p.article_id, p.text)
