@@ -8,6 +8,7 @@ Examples::
     factcheck add examples/                 # index the bundled articles
     factcheck search "How many fighters remain in the enclave?" -k 3
     factcheck search "..." --json           # JSON lines, one passage each
+    factcheck ask "How many fighters remain in the enclave?"
     factcheck info --json
     factcheck eval qa --corpus ../shared/eval/corpus/xquad_dev.jsonl \\
         --questions ../shared/eval/qa/xquad_dev.jsonl --out preds.jsonl
@@ -191,6 +192,37 @@ def cmd_search(args) -> int:
     return 0
 
 
+def _print_answer(a) -> None:
+    """The reply, then each citation with its article and source."""
+    from qa.sources import article_line, who_phrase
+
+    print(a.reply)
+    if a.abstained and a.kind != "claim":
+        return
+    print()
+    for c in a.citations:
+        p = c.passage
+        stance = f" ({c.stance})" if c.stance else ""
+        print(f"[{c.n}]{stance} {article_line(p)}")
+        print(textwrap.indent(textwrap.fill(p.text, 96), "    "))
+        print(f"    source: {who_phrase(p)}")
+        for s in p.also_in:
+            print(f"    also in: {s.article_id} ({s.outlet or '?'}, {s.published or '?'})")
+    label = a.verdict.label if a.verdict else ("abstained" if a.abstained else a.kind)
+    print(f"\nconfidence {a.confidence:.2f} · {label} · {a.latency_ms:.0f} ms")
+
+
+def cmd_ask(args) -> int:
+    from qa.answer import ask
+
+    a = ask(args.question, index=_index_path(args), k=args.k, filters=_filters(args))
+    if args.json:
+        _print_json(a.model_dump(mode="json"))
+    else:
+        _print_answer(a)
+    return 0
+
+
 def cmd_eval(args) -> int:
     from qa import evaluate
 
@@ -203,6 +235,11 @@ def cmd_eval(args) -> int:
                 raise FactcheckError("eval qa needs --corpus PATH and --questions FILE")
             scores = evaluate.eval_qa(args.corpus, args.questions, args.out, log=log,
                                       progress=progress)
+        elif args.what == "claims":
+            if not args.claims:
+                raise FactcheckError("eval claims needs --claims FILE (claims gold JSONL)")
+            scores = evaluate.eval_claims(args.claims, args.out, corpus=args.corpus, log=log,
+                                          progress=progress)
         else:
             raise FactcheckError(f"unknown evaluation {args.what!r}")
     finally:
@@ -273,9 +310,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--article", action="append", metavar="ID", help="only this article")
     s.set_defaults(func=cmd_search)
 
+    q = sub.add_parser("ask", parents=[common],
+                       help="answer a question (or judge a claim) with cited sources",
+                       description="A short answer taken from the articles, the reply with "
+                       "numbered citations and who said it; differing figures side by side; "
+                       "a verdict for a statement or yes/no question; 'the articles do not "
+                       "say' when they do not.")
+    q.add_argument("question")
+    q.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    q.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
+    q.add_argument("--since", metavar="YYYY-MM-DD", help="only articles from this date on")
+    q.add_argument("--until", metavar="YYYY-MM-DD", help="only articles up to this date")
+    q.add_argument("--article", action="append", metavar="ID", help="only this article")
+    q.set_defaults(func=cmd_ask)
+
     e = sub.add_parser("eval", parents=[common, prog],
                        help="score the product on evaluation data (../shared/eval)")
-    e.add_argument("what", choices=["qa"])
+    e.add_argument("what", choices=["qa", "claims"])
+    e.add_argument("--claims", metavar="FILE",
+                   help="claims gold file (JSONL); each claim's evidence is its corpus "
+                        "unless --corpus is given")
     e.add_argument("--corpus", action="append", metavar="PATH",
                    help="articles to index (repeatable)")
     e.add_argument("--questions", metavar="FILE", help="QA gold file (JSONL)")
