@@ -22,9 +22,10 @@ import os
 import re
 import time
 
-from qa.figures import collect_figures, differ, disagree
+from qa.figures import collect_figures, differ, disagree, event_window
 from qa.index import Index
 from qa.models import Answer, Citation, Figure, Passage
+from qa.quantities import find_quantities
 from qa.question import QuestionInfo, analyse
 from qa.reader import Reader, Span, get_reader
 from qa.retrieve import Filters, clean_question, open_index, retrieve
@@ -32,9 +33,10 @@ from qa.sources import according_to, origin, speaker_of, who_phrase
 from qa.verify import Verifier, get_verifier, judge
 
 FETCH = 10  # passages retrieved for reading (at least ``k``)
-FIGURE_FETCH = 20  # passages scanned for figures on quantity questions
+FIGURE_FETCH = 40  # passages scanned for figures on quantity questions (regex only: cheap)
 MIN_CONFIDENCE = 0.12  # below this the answer abstains
-TYPED = ("quantity", "date")  # kinds whose answer must be of the asked type
+TYPED = ("quantity", "date")
+MAX_FIGURES = 6  # distinct figures listed side by side  # kinds whose answer must be of the asked type
 
 
 def _article_text(idx: Index):
@@ -89,10 +91,19 @@ def ask(question: str, index: str | os.PathLike | Index | None = None, *, k: int
     info = analyse(q)
     fetch = max(k, FETCH, FIGURE_FETCH if info.kind == "quantity" else 0)
     passages = retrieve(q, k=fetch, index=idx, filters=filters)
+    window = event_window(q) if info.kind == "quantity" else None
+    if window:
+        # reports of a dated event come out at the time: search that window too
+        f = (filters or Filters()).model_copy(update={"date_from": window[0],
+                                                      "date_to": window[1]})
+        seen = {p.id for p in passages}
+        passages += [p for p in retrieve(q, k=FIGURE_FETCH, index=idx, filters=f)
+                     if p.id not in seen]
     if info.kind == "claim":
         ans = _claim(q, info, passages, verifier or get_verifier())
     else:
-        ans = _question(q, info, passages, reader or _default_reader(idx))
+        ans = _question(q, info, passages, reader or _default_reader(idx),
+                        context=_article_text(idx))
     ans.passages = passages[: max(k, 1)]
     ans.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
     return ans
@@ -169,7 +180,8 @@ def _speaker_span(p: Passage) -> tuple[str, tuple[int, int] | None] | None:
     return None
 
 
-def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reader) -> Answer:
+def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reader,
+              context=None) -> Answer:
     if not passages:
         return _abstain(q, info, passages)
     read = passages[:FETCH]
@@ -197,7 +209,7 @@ def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reade
     conf = round(min(1.0, best.score), 3)
     ans = Answer(question=q, kind=info.kind, answer=answer, citations=cits, confidence=conf)
     if info.kind == "quantity":
-        _add_figures(ans, info, passages, p)
+        _add_figures(ans, info, passages, p, context)
     # corroboration: other read passages whose best span is the same answer
     seen = {p.id}
     for sp in spans[1:]:
@@ -213,26 +225,29 @@ def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reade
     return ans
 
 
-def _add_figures(ans: Answer, info: QuestionInfo, passages: list[Passage], first: Passage):
+def _add_figures(ans: Answer, info: QuestionInfo, passages: list[Passage], first: Passage,
+                 context=None):
     """Collect the figures the passages give; cite each distinct one."""
     order = [first] + [x for x in passages if x.id != first.id]
-    figs = collect_figures(info, order)
+    figs = collect_figures(info, order, context=context)
     if len(figs) < 2 or not differ(figs):
         return
-    # one citation per passage that gives a figure (the first is citation 1)
+    # cite one passage for each distinct figure first, then further ones (up to 8 in all)
     number: dict[int, int] = {first.id: 1}
-    for f in figs:
-        for n in f.citations:
-            p = order[n - 1]
-            if p.id not in number and len(ans.citations) < 8:
-                from qa.quantities import find_quantities
-
-                qv = next((x for x in find_quantities(p.text)
-                           if (x.low, x.high) == (f.low, f.high)), None)
-                ans.citations.append(Citation(
-                    n=len(ans.citations) + 1, passage=p,
-                    answer_span=(qv.start, qv.end) if qv else None))
-                number[p.id] = len(ans.citations)
+    figs = figs[:MAX_FIGURES]
+    for rnd in range(3):
+        for f in figs:
+            if rnd >= len(f.citations):
+                continue
+            p = order[f.citations[rnd] - 1]
+            if p.id in number or len(ans.citations) >= 8:
+                continue
+            qv = next((x for x in find_quantities(p.text)
+                       if (x.low, x.high) == (f.low, f.high)), None)
+            ans.citations.append(Citation(
+                n=len(ans.citations) + 1, passage=p,
+                answer_span=(qv.start, qv.end) if qv else None))
+            number[p.id] = len(ans.citations)
     renum = [Figure(**{**f.model_dump(),
                        "citations": sorted({number[order[n - 1].id] for n in f.citations
                                             if order[n - 1].id in number})}) for f in figs]

@@ -139,7 +139,7 @@ def qa_prediction(g: dict, idx: Index, k: int = 10) -> dict:
         "confidence": round(a.confidence, 4),
         "citations": [{"article_id": c.passage.article_id, "text": c.passage.text,
                        "speaker": _speaker(c.passage), "outlet": _outlet(c.passage)}
-                      for c in a.citations if not a.abstained],
+                      for c in a.citations],  # when abstaining: the closest passages shown
         "passages": [{"article_id": p.article_id, "text": p.text, "score": round(p.score, 5)}
                      for p in a.passages],
         "kind": a.kind,

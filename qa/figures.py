@@ -51,10 +51,12 @@ def _words(text: str) -> list[tuple[int, str]]:
             if m.group(0).lower() not in STOP]
 
 
-def figure_in(info: QuestionInfo, text: str) -> tuple[Quantity, float] | None:
+def figure_in(info: QuestionInfo, text: str, names: float = 1.0
+              ) -> tuple[Quantity, float] | None:
     """The figure in ``text`` that answers ``info`` best, with a relevance score in [0, 1]:
     the share of the question's content words in the sentence, boosted when the counted
-    noun or a question word sits right next to the figure."""
+    noun or a question word sits right next to the figure; ``names`` is the share of the
+    question's names (places, dates, actors) found in the sentence's article."""
     qs = [q for q in find_quantities(text) if not q.percent or "percent" in info.text.lower()
           or "%" in info.text]
     if not qs or not info.terms:
@@ -68,21 +70,56 @@ def figure_in(info: QuestionInfo, text: str) -> tuple[Quantity, float] | None:
         after = [w for pos, w in words if q.end <= pos < q.end + 40][:4]
         before = [w for pos, w in words if q.start - 40 <= pos < q.start][-3:]
         near = set(after) | set(before)
-        s = 0.6 * cover + 0.25 * bool(focus and focus in after[:3]) + 0.15 * min(
-            1.0, len(near & info.terms) / 2)
+        s = (0.45 * cover + 0.2 * bool(focus and focus in after[:3])
+             + 0.15 * min(1.0, len(near & info.terms) / 2) + 0.2 * names)
         if best is None or s > best[1]:
             best = (q, s)
     return best
 
 
-def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: float = 0.45,
-                    citation_numbers: list[int] | None = None) -> list[Figure]:
+def event_window(question: str) -> tuple[str, str, str] | None:
+    """The dates of an event the question names by month and year:
+    ``(first day, a month after its last day, the words)``, or None.
+
+    >>> event_window("How many died in the August 2013 chemical attack?")
+    ('2013-08-01', '2013-09-30', 'August 2013')
+    """
+    m = re.search(r"\b(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d\d)\b", question)
+    if not m:
+        return None
+    month, year = _MONTHS.index(m.group(1)) + 1, int(m.group(2))
+    end_m, end_y = (month + 1, year) if month < 12 else (1, year + 1)
+    return (f"{year:04d}-{month:02d}-01", f"{end_y:04d}-{end_m:02d}-"
+            f"{30 if end_m != 2 else 28}", m.group(0))
+
+
+def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: float = 0.55,
+                    citation_numbers: list[int] | None = None, context=None) -> list[Figure]:
     """Distinct figures given by the relevant ``passages`` (see module doc), the most
     attested first. ``citation_numbers[i]`` is the citation number of ``passages[i]``
-    (default ``i + 1``)."""
+    (default ``i + 1``). ``context(article_id) -> text`` lets the question's names be
+    looked for in the whole article (a sentence rarely repeats the place and the date);
+    a passage whose article lacks one of them (another place or date: another event) is
+    left out."""
+    from qa.reader import names_coverage
+
     hits: list[FigureHit] = []
+    window = event_window(info.text)
     for i, p in enumerate(passages):
-        r = figure_in(info, p.text)
+        if window and not (p.published and window[0] <= p.published[:10] <= window[1]) \
+                and not all(w.lower() in p.text.lower() for w in window[2].split()):
+            continue  # neither reported at the time nor naming the date: another event
+        names = 1.0
+        if info.names:
+            ctx = " ".join(x for x in (p.title, p.text, p.published or "",
+                                       _month_words(p.published)) if x)
+            names = names_coverage(info, ctx, strict=True)
+            if names < 1 and context is not None:
+                names = names_coverage(info, ctx + " " + (context(p.article_id) or ""),
+                                       strict=True)
+            if names < 1:
+                continue  # another place, date or actor: another event
+        r = figure_in(info, p.text, names)
         if r is not None and r[1] >= min_score:
             hits.append(FigureHit(i, r[0], r[1]))
     figures: list[tuple[Quantity, Figure]] = []
@@ -106,8 +143,28 @@ def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: f
                 same.outlets.append(s.outlet)
         if p.published and p.published[:10] not in same.dates:
             same.dates.append(p.published[:10])
-    figures.sort(key=lambda qf: -len(qf[1].citations))
+    best = {id(f): max(h.score for h in hits if (h.quantity.low, h.quantity.high,
+                                                   h.quantity.percent) == (q.low, q.high,
+                                                                           q.percent))
+            for q, f in figures}
+    # precise figures before vague ones ("dozens"), then the most widely given (distinct
+    # origins), then the most relevant
+    def vague(q: Quantity) -> bool:
+        return q.low is not None and q.high is not None and q.high > 2 * max(q.low, 1)
+
+    figures.sort(key=lambda qf: (vague(qf[0]), -len(qf[1].sources), -best[id(qf[1])]))
     return [f for _, f in figures]
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+
+
+def _month_words(published: str | None) -> str:
+    """``"2013-08-21"`` -> ``"August 2013"`` (so "in August 2013" matches the date)."""
+    if not published or not re.match(r"\d{4}-\d{2}", published):
+        return ""
+    return f"{_MONTHS[int(published[5:7]) - 1]} {published[:4]}"
 
 
 def disagree(figures: list[Figure]) -> bool:

@@ -164,6 +164,11 @@ def find_quantities(text: str, *, years: bool = False) -> list[Quantity]:
                 continue
             if b is None and a_txt.strip().lower() == "one" and not hedge:
                 continue  # "one of the ..." is rarely a figure
+            before = text[max(0, m.start() - 10):m.start()].lower()
+            if not hedge and b is None and re.search(
+                    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s$",
+                    before):
+                continue  # "August 21": a day of the month
             after = text[m.end():m.end() + 4].lower()
             if re.match(r"\s?(?:am|pm|a\.m|p\.m)\b", after) or re.match(r"(?:st|nd|rd|th)\b", after):
                 continue

@@ -267,7 +267,7 @@ def _question_positions(info: QuestionInfo, doc) -> list[int]:
             and stem(t.text) in info.terms]
 
 
-def names_coverage(info: QuestionInfo, text: str) -> float:
+def names_coverage(info: QuestionInfo, text: str, strict: bool = False) -> float:
     """Share of the question's names (proper nouns, entities) found in ``text``.
 
     >>> from qa.question import QuestionInfo
@@ -281,7 +281,8 @@ def names_coverage(info: QuestionInfo, text: str) -> float:
     for n in info.names:
         toks = re.findall(r"[\w'’-]+", n.lower())
         parts = [w for w in toks if w not in STOP] or toks
-        if parts and any(p in words or p.rstrip("'’s") in words for p in parts):
+        found = [p in words or p.rstrip("'’s") in words for p in parts]
+        if parts and (all(found) if strict else any(found)):
             hit += 1
     return hit / len(info.names)
 
