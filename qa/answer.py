@@ -49,6 +49,21 @@ def _article_text(idx: Index):
     return get
 
 
+def _seed_vectors(verifier, idx: Index, passages: list[Passage]) -> None:
+    """Hand the verifier the stored vectors of the passages (no re-encoding)."""
+    texts, vecs = [], []
+    with idx.lock:
+        for p in passages:
+            try:
+                _, seg, row = idx.locate(p.id)
+            except KeyError:
+                continue
+            texts.append(p.text)
+            vecs.append(seg.vectors[row])
+    if texts:
+        verifier.remember(texts, vecs)
+
+
 _readers: dict[int, Reader] = {}
 
 
@@ -100,7 +115,10 @@ def ask(question: str, index: str | os.PathLike | Index | None = None, *, k: int
         passages += [p for p in retrieve(q, k=FIGURE_FETCH, index=idx, filters=f)
                      if p.id not in seen]
     if info.kind == "claim":
-        ans = _claim(q, info, passages, verifier or get_verifier())
+        v = verifier or get_verifier()
+        if hasattr(v, "remember"):
+            _seed_vectors(v, idx, passages[:FETCH])
+        ans = _claim(q, info, passages, v)
     else:
         ans = _question(q, info, passages, reader or _default_reader(idx),
                         context=_article_text(idx))
@@ -134,6 +152,16 @@ def answer_passages(question: str, passages: list[Passage], *, reader: Reader | 
 
 
 # --- questions ---------------------------------------------------------------------------------
+
+def _closest(passages: list[Passage], spans: list[Span]) -> list[Passage]:
+    """Passages in the order the reader rated them (each by its best span), then the rest."""
+    order: list[int] = []
+    for sp in spans:
+        if sp.passage not in order:
+            order.append(sp.passage)
+    order += [i for i in range(len(passages)) if i not in order]
+    return [passages[i] for i in order if i < len(passages)]
+
 
 def _abstain(q: str, info: QuestionInfo, passages: list[Passage], why: str = "") -> Answer:
     what = q.rstrip(" ?.")
@@ -194,7 +222,7 @@ def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reade
         return _abstain(q, info, passages)
     feats = best.features or {}
     if feats.get("names_cover", 1.0) == 0.0 or best.score < MIN_CONFIDENCE:
-        return _abstain(q, info, passages)
+        return _abstain(q, info, _closest(read, spans) + passages[len(read):])
     p = read[best.passage]
     answer, span = best.text, (best.start, best.end)
     if info.kind == "speaker":

@@ -71,6 +71,7 @@ class QuestionInfo:
     past: bool = False  # the question is in the past tense ("When did ...", "was built")
 
 
+@lru_cache(maxsize=200_000)
 def stem(w: str) -> str:
     """A crude, fast stem for matching words across forms.
 

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -117,11 +118,6 @@ DOCS = _DocCache()
 
 # --- candidates and features -------------------------------------------------------------------
 
-def _tok_range(doc, start: int, end: int) -> tuple[int, int]:
-    span = doc.char_span(start, end, alignment_mode="expand")
-    return (span.start, span.end) if span is not None else (0, 0)
-
-
 def candidates(doc, kind: str) -> list[tuple[int, int, str]]:
     """Candidate answer spans ``(start_char, end_char, label)`` in one parsed sentence."""
     out: dict[tuple[int, int], str] = {}
@@ -188,53 +184,104 @@ def _kgroup(kind: str) -> str:
     return {"organisation": "person", "speaker": "person", "claim": "clause"}.get(kind, kind)
 
 
-def _features(info: QuestionInfo, doc, s: int, e: int, label: str, dense: float, rank: int,
-              sent_cover: float, names_cover: float, q_pos: list[int],
+class DocView:
+    """Plain lists of what the features read from a parsed sentence (spaCy token objects
+    are made afresh on every access, so reading them once keeps scoring cheap)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.text = doc.text
+        self.starts = [t.idx for t in doc]
+        self.ends = [t.idx + len(t.text) for t in doc]
+        self.lower = [t.lower_ for t in doc]
+        self.stems = [stem(t.text) for t in doc]
+        self.content = [not t.is_punct and t.lower_ not in STOP for t in doc]
+        self.pos = [t.pos_ for t in doc]
+        self.dep = [t.dep_ for t in doc]
+        self.tag = [t.tag_ for t in doc]
+        self.head = [t.head.i for t in doc]
+        self.aux_tags = [{c.tag_ for c in t.children if c.dep_ in ("aux", "auxpass")}
+                         for t in doc]
+        self.cands: dict[str, list[tuple[int, int, str]]] = {}
+
+    def tok_range(self, s: int, e: int) -> tuple[int, int]:
+        ts = max(0, bisect.bisect_right(self.starts, s) - 1)
+        if ts < len(self.ends) and self.ends[ts] <= s:
+            ts += 1
+        te = bisect.bisect_left(self.starts, e)
+        return ts, max(te, ts)
+
+    def root(self, ts: int, te: int) -> int | None:
+        for i in range(ts, te):
+            h = self.head[i]
+            if h == i or not ts <= h < te:
+                return i
+        return None
+
+
+_VIEWS: OrderedDict[str, DocView] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(text: str, doc) -> DocView:
+    with _VIEWS_LOCK:
+        dv = _VIEWS.get(text)
+        if dv is not None and dv.doc is doc:
+            _VIEWS.move_to_end(text)
+            return dv
+    dv = DocView(doc)
+    with _VIEWS_LOCK:
+        _VIEWS[text] = dv
+        while len(_VIEWS) > DOCS.size:
+            _VIEWS.popitem(last=False)
+    return dv
+
+
+def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense: float,
+              rank: int, sent_cover: float, names_cover: float, q_pos: list[int],
               extra: dict) -> np.ndarray:
-    ts, te = _tok_range(doc, s, e)
-    toks = doc[ts:te]
-    cand_stems = [stem(t.text) for t in toks if t.lower_ not in STOP and not t.is_punct]
+    ts, te = dv.tok_range(s, e)
+    cand_stems = [dv.stems[i] for i in range(ts, te) if dv.content[i]]
     q_overlap = (sum(1 for x in cand_stems if x in info.terms) / len(cand_stems)
                  if cand_stems else 1.0)
     outside = [i for i in q_pos if i < ts or i >= te]
     dist = min(min(abs(i - ts), abs(i - (te - 1))) for i in outside) if outside else 30
-    win = {stem(doc[i].text) for i in outside if abs(i - ts) <= 8 or abs(i - te) <= 8}
+    win = {dv.stems[i] for i in outside if abs(i - ts) <= 8 or abs(i - te) <= 8}
     window = len(win) / max(len(info.terms), 1)
     focus = stem(info.focus) if info.focus else None
     focus_in = float(bool(focus and focus in cand_stems))
-    nxt = [stem(t.text) for t in doc[te:te + 3]]
-    focus_next = float(bool(focus and focus in nxt))
-    head = toks.root if len(toks) else None
-    head_in_q = float(bool(head is not None and stem(head.head.text) in info.terms
-                           and head.head.i not in range(ts, te)))
-    dep = head.dep_ if head is not None else ""
+    focus_next = float(bool(focus and focus in dv.stems[te:te + 3]))
+    head = dv.root(ts, te)
+    hh = dv.head[head] if head is not None else None
+    head_in_q = float(head is not None and dv.stems[hh] in info.terms
+                      and not ts <= hh < te)
+    dep = dv.dep[head] if head is not None else ""
     kind = info.kind if info.kind != "speaker" else "person"
     want = KIND_LABELS.get(kind, set())
     is_ent = label not in ("NP", "SUB", "QTY")
     type_match = float(label in want or (label == "QTY" and kind == "quantity"))
-    n = len(toks)
+    n = te - ts
     attached = same_role = prep_match = 0.0
     if head is not None:
-        h = head.head
-        dep = head.dep_
-        if h.dep_ == "prep" and dep == "pobj":
-            if info.wh_prep and h.lower_ == info.wh_prep:
+        h = hh
+        if dv.dep[h] == "prep" and dep == "pobj":
+            if info.wh_prep and dv.lower[h] == info.wh_prep:
                 prep_match = 1.0
-            h = h.head
-        if info.wh_head and stem(h.text) == info.wh_head and h.i not in range(ts, te):
+            h = dv.head[h]
+        if info.wh_head and dv.stems[h] == info.wh_head and not ts <= h < te:
             attached = 1.0
             role = {"nsubjpass": "nsubj", "attr": "dobj"}.get
             same_role = float(role(dep, dep) == role(info.wh_dep or "", info.wh_dep or ""))
     tense_match = 0.5
     if head is not None:
         v = head
-        while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i:
-            v = v.head
-        if v.pos_ in ("VERB", "AUX"):
-            tags = {v.tag_} | {c.tag_ for c in v.children if c.dep_ in ("aux", "auxpass")}
+        while dv.pos[v] not in ("VERB", "AUX") and dv.head[v] != v:
+            v = dv.head[v]
+        if dv.pos[v] in ("VERB", "AUX"):
+            tags = {dv.tag[v]} | dv.aux_tags[v]
             past = "VBD" in tags or ("VBN" in tags and "VBZ" not in tags and "VBP" not in tags)
             tense_match = float(past == info.past)
-    in_paren = float(s > 0 and doc.text[max(0, s - 2):s].strip() in ("(", "-LRB-"))
+    in_paren = float(s > 0 and dv.text[max(0, s - 2):s].strip() in ("(", "-LRB-"))
     f = {
         "bias": 1.0, "type_match": type_match,
         "type_other_entity": float(is_ent and not type_match),
@@ -245,13 +292,13 @@ def _features(info: QuestionInfo, doc, s: int, e: int, label: str, dense: float,
         "len": math.log1p(n), "len_long": float(n > 6), "head_in_q": head_in_q,
         "subj": float(dep.startswith("nsubj")), "obj": float(dep in ("dobj", "attr")),
         "pobj": float(dep == "pobj"),
-        "pronoun": float(n == 1 and toks[0].pos_ == "PRON") if n else 0.0,
+        "pronoun": float(n == 1 and dv.pos[ts] == "PRON"),
         "names_cover": names_cover,
         "kind_quantity": float(kind == "quantity"), "kind_date": float(kind == "date"),
         "kind_person": float(kind in ("person", "organisation")),
         "kind_place": float(kind == "place"), "kind_clause": float(kind == "clause"),
-        "qty_has_hedge": float(label == "QTY" and any(t.pos_ in ("ADV", "ADP", "ADJ")
-                                                       for t in toks)),
+        "qty_has_hedge": float(label == "QTY" and any(dv.pos[i] in ("ADV", "ADP", "ADJ")
+                                                       for i in range(ts, te))),
         "ent_any": float(is_ent), "attached_qhead": attached, "same_role": same_role,
         "prep_match": prep_match, "in_paren": in_paren, "tense_match": tense_match,
         **extra,
@@ -260,11 +307,6 @@ def _features(info: QuestionInfo, doc, s: int, e: int, label: str, dense: float,
     f[f"lab_{lab}"] = 1.0
     f[f"x_{kg}_{lab}"] = 1.0
     return np.array([f.get(k, 0.0) for k in FEATURES], dtype=np.float32)
-
-
-def _question_positions(info: QuestionInfo, doc) -> list[int]:
-    return [t.i for t in doc if not t.is_punct and t.lower_ not in STOP
-            and stem(t.text) in info.terms]
 
 
 def names_coverage(info: QuestionInfo, text: str, strict: bool = False) -> float:
@@ -337,9 +379,14 @@ class FeatureReader:
             if self.context is not None and info.names and names_coverage(info, ctx) < 1:
                 ctx = p.title + " " + (self.context(p.article_id) or "")
             nc = names_coverage(info, ctx)
-            q_pos = _question_positions(info, doc)
-            for s, e, lab in candidates(doc, info.kind):
-                f = _features(info, doc, s, e, lab, p.score - top, r, cover, nc, q_pos, extra)
+            dv = _view(p.text, doc)
+            q_pos = [i for i, (c, st) in enumerate(zip(dv.content, dv.stems, strict=True))
+                     if c and st in info.terms]
+            cands = dv.cands.get(info.kind)
+            if cands is None:
+                cands = dv.cands[info.kind] = candidates(doc, info.kind)
+            for s, e, lab in cands:
+                f = _features(info, dv, s, e, lab, p.score - top, r, cover, nc, q_pos, extra)
                 spans.append(Span(passage=r, start=s, end=e, text=p.text[s:e], label=lab))
                 rows.append(f)
         X = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), np.float32)

@@ -217,6 +217,15 @@ class FeatureVerifier:
             self.intercept = float(w["weights"].get("bias", 0.0))
         self._encoder = encoder
         self._words: dict[str, np.ndarray] = {}
+        self._sents: dict[str, np.ndarray] = {}
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Seed the sentence-vector cache (e.g. with the index's stored vectors of the
+        retrieved passages, so they are not encoded again)."""
+        for t, v in zip(texts, vectors, strict=True):
+            self._sents[t] = np.asarray(v, dtype=np.float32)
+        while len(self._sents) > 20_000:
+            self._sents.pop(next(iter(self._sents)))
 
     def _cosines(self, claim: str, evidence: list[str]) -> list[float]:
         if self._encoder is False or not evidence:
@@ -225,8 +234,11 @@ class FeatureVerifier:
             from qa.encoder import get_encoder
 
             self._encoder = get_encoder()
-        v = self._encoder.encode([claim, *evidence])
-        return [float(x) for x in v[1:] @ v[0]]
+        todo = [t for t in dict.fromkeys([claim, *evidence]) if t not in self._sents]
+        if todo:
+            self.remember(todo, self._encoder.encode(todo))
+        c = self._sents[claim]
+        return [float(self._sents[e] @ c) for e in evidence]
 
     def _wordvec(self, words: list[str]) -> np.ndarray:
         missing = [w for w in dict.fromkeys(words) if w not in self._words]
