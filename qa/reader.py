@@ -34,6 +34,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -309,6 +310,13 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
     return np.array([f.get(k, 0.0) for k in FEATURES], dtype=np.float32)
 
 
+@lru_cache(maxsize=512)
+def _name_words(text: str) -> frozenset[str]:
+    """Words of ``text`` (possessives split off) and their stems, for finding names."""
+    ws = re.findall(r"\w+(?:[-.]\w+)*", text.lower())
+    return frozenset(ws) | frozenset(stem(w) for w in ws)
+
+
 def names_coverage(info: QuestionInfo, text: str, strict: bool = False) -> float:
     """Share of the question's names (proper nouns, entities) found in ``text``.
 
@@ -318,12 +326,12 @@ def names_coverage(info: QuestionInfo, text: str, strict: bool = False) -> float
     """
     if not info.names:
         return 1.0
-    words = set(re.findall(r"[\w'’-]+", text.lower()))
+    words = _name_words(text)
     hit = 0
     for n in info.names:
-        toks = re.findall(r"[\w'’-]+", n.lower())
-        parts = [w for w in toks if w not in STOP] or toks
-        found = [p in words or p.rstrip("'’s") in words for p in parts]
+        toks = re.findall(r"\w+(?:[-.]\w+)*", n.lower())
+        parts = [w for w in toks if w not in STOP and w not in ("s",)] or toks
+        found = [p in words or stem(p) in words for p in parts]
         if parts and (all(found) if strict else any(found)):
             hit += 1
     return hit / len(info.names)

@@ -191,3 +191,17 @@ def test_differing_tolls_shown_side_by_side_with_their_sources(conflict_index):
     for f in a.figures:
         assert all(f.value in cited[n].text for n in f.citations)
     assert "43" in a.reply and "31" in a.reply and "Syrian Observatory" in a.reply
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("g", [g for g in _seed_questions() if g.get("speaker")],
+                         ids=lambda g: g["question"][:30])
+def test_seed_speaker_and_outlet_from_the_real_attribution(seed_index, g):
+    """Active once qa.attribution is in the package (the index then attributes sentences)."""
+    pytest.importorskip("qa.attribution")
+    from qa.evaluate import qa_prediction
+
+    pred = qa_prediction({"id": "x", **g}, seed_index)
+    first = pred["citations"][0]
+    assert first["speaker"] == g["speaker"] and first["outlet"] == g["outlet"]
+    assert pred["answer"] in g["answers"]
