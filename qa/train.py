@@ -184,22 +184,28 @@ def train_verifier(claims: list[dict], folds: int = 5, C: float = 0.05):
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    from qa.verify import FEATURES, FeatureVerifier, expand
+    from qa.verify import FEATURES, FeatureVerifier, adjust, expand
 
     claims = [c for c in claims if c["label"] in ("SUPPORTED", "REFUTED") and c["evidence"]]
     v = FeatureVerifier(weights={"weights": {}})
-    X = np.array([[pf["features"][k] for k in FEATURES]
-                  for c in claims for pf in v.featurize(c["claim"], c["evidence"][:1])])
+    feats = [pf["features"] for c in claims for pf in v.featurize(c["claim"],
+                                                                   c["evidence"][:1])]
+    X = np.array([[f[k] for k in FEATURES] for f in feats])
     y = np.array([c["label"] == "SUPPORTED" for c in claims], dtype=int)
     mean, scale = X.mean(0), X.std(0)
     scale[scale < 1e-6] = 1.0
     E = expand((X - mean) / scale)
     groups = claim_groups(claims)
-    correct = 0
+    correct = correct_model = 0
     for tr, te in GroupKFold(folds).split(E, y, groups):
         m = LogisticRegression(C=C, max_iter=5000).fit(E[tr], y[tr])
-        correct += int((m.predict(E[te]) == y[te]).sum())
-    heldout = {"accuracy": round(correct / len(y), 4), "claims": len(y), "folds": folds}
+        probs = m.predict_proba(E[te])[:, 1]
+        correct_model += int(((probs >= 0.5) == y[te]).sum())
+        final = np.array([adjust(float(pr), feats[i]) for pr, i in zip(probs, te, strict=True)])
+        correct += int(((final >= 0.5) == y[te]).sum())
+    heldout = {"accuracy": round(correct / len(y), 4),
+               "accuracy_model_only": round(correct_model / len(y), 4),
+               "claims": len(y), "folds": folds}
     m = LogisticRegression(C=C, max_iter=5000).fit(E, y)
     weights = {"features": list(FEATURES), "weights": {},
                "mean": dict(zip(FEATURES, map(float, mean), strict=True)),

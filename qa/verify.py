@@ -186,6 +186,14 @@ def relevance(f: dict) -> float:
     return 0.5 * f.get("soft_cover", f["cover"]) + 0.5 * max(0.0, f["cosine"])
 
 
+def adjust(p: float, f: dict) -> float:
+    """The model's P(supports) after the one hard rule: a figure of the claim that the
+    evidence contradicts (and none it matches) outweighs word overlap."""
+    if f["num_mismatch"] and not f["num_match"]:
+        return min(p, 0.2)
+    return p
+
+
 def expand(z: np.ndarray) -> np.ndarray:
     """Standardised features (without the bias) and all their pairwise products, the input
     of the stance model: ``n`` features give ``n + n(n+1)/2`` columns."""
@@ -270,10 +278,8 @@ class FeatureVerifier:
         for pf in self.featurize(claim, evidence, prefilter=True):
             f = pf["features"]
             x = (np.array([f[k] for k in FEATURES]) - self.mean) / self.scale
-            p = float(1 / (1 + np.exp(-(expand(x)[0] @ self.coef + self.intercept))))
-            if f["num_mismatch"] and not f["num_match"]:
-                # a figure the evidence contradicts outweighs word overlap
-                p = min(p, 0.2)
+            p = adjust(float(1 / (1 + np.exp(-(expand(x)[0] @ self.coef + self.intercept)))),
+                       f)
             rel = relevance(f)
             st = "neutral" if rel < RELEVANT else ("supports" if p >= 0.5 else "refutes")
             out.append(Stance(st, p, rel, reason_for(st, pf["facts"])))
