@@ -135,7 +135,13 @@ def _np_tokens(head):
     for c in head.children:
         if c.i > head.i and c.dep_ in ("relcl", "acl", "appos", "punct") and c.i < cut:
             cut = c.i
-    return [t for t in head.subtree if t.i < cut]
+    keep = {t.i for t in head.subtree if t.i < cut}
+    lo = hi = head.i  # the contiguous block around the head (a bad parse may leave gaps)
+    while lo - 1 in keep:
+        lo -= 1
+    while hi + 1 in keep:
+        hi += 1
+    return list(head.doc[lo:hi + 1])
 
 
 def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]:
@@ -175,8 +181,11 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     role = (_join(role_toks) or None) if name else None
     # appositive: "Bali, an SDF official," -> role
     for c in head.children:
-        if c.dep_ == "appos" and c.i > head.i:
+        if c.dep_ == "appos" and c.i > head.i and (
+                c.lower_ in PERSON_NOUNS | TITLES or c.tag_ in ("NNP", "NNPS")):
             ap = [t for t in _np_tokens(c) if t.dep_ != "det"]
+            if len(ap) > 8:
+                continue
             if ap and not role:
                 role = _join(ap)
             elif ap and name is None:

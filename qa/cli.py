@@ -11,6 +11,8 @@ Examples::
     factcheck info --json
     factcheck eval qa --corpus ../shared/eval/corpus/xquad_dev.jsonl \\
         --questions ../shared/eval/qa/xquad_dev.jsonl --out preds.jsonl
+    factcheck eval attribution --docs ../shared/eval/attribution/polnear_dev.jsonl \\
+        --out attr.jsonl
 """
 
 from __future__ import annotations
@@ -203,6 +205,11 @@ def cmd_eval(args) -> int:
                 raise FactcheckError("eval qa needs --corpus PATH and --questions FILE")
             scores = evaluate.eval_qa(args.corpus, args.questions, args.out, log=log,
                                       progress=progress)
+        elif args.what == "attribution":
+            if not args.docs:
+                raise FactcheckError("eval attribution needs --docs FILE (JSONL of "
+                                     '{"id", "text", "attributions"})')
+            scores = evaluate.eval_attribution(args.docs, args.out, progress=progress)
         else:
             raise FactcheckError(f"unknown evaluation {args.what!r}")
     finally:
@@ -275,10 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", parents=[common, prog],
                        help="score the product on evaluation data (../shared/eval)")
-    e.add_argument("what", choices=["qa"])
+    e.add_argument("what", choices=["qa", "attribution"])
     e.add_argument("--corpus", action="append", metavar="PATH",
                    help="articles to index (repeatable)")
     e.add_argument("--questions", metavar="FILE", help="QA gold file (JSONL)")
+    e.add_argument("--docs", metavar="FILE",
+                   help="attribution: documents (JSONL, PolNeAR format; gold optional)")
     e.add_argument("--out", metavar="FILE", required=True, help="predictions (JSONL)")
     e.set_defaults(func=cmd_eval)
     return p

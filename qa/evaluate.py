@@ -252,3 +252,39 @@ def score_attribution(preds: list[dict], gold: list[dict]) -> dict:
     return {"documents": len(gold), "gold_relations": rel_gold, "predicted_relations": rel_pred,
             "source_precision": sp, "source_recall": sr, "source_f1": sf,
             "relation_precision": rp, "relation_recall": rr, "relation_f1": rf}
+
+
+def eval_attribution(docs: str, out: str, progress=None) -> dict:
+    """Extract attributions from every document of ``docs`` (PolNeAR-format JSONL:
+    ``{"id", "text", "attributions"?}``), write predictions to ``out`` (offsets into each
+    ``text``) and, when the documents carry gold ``attributions``, return the scores of
+    :func:`score_attribution` (else just the counts)."""
+    from qa.attribution import predictions
+    from qa.errors import FactcheckError
+
+    try:
+        gold = read_jsonl(docs)
+    except (OSError, ValueError) as e:
+        raise FactcheckError(f"cannot read {docs}: {e}; give a JSONL file of "
+                             '{"id", "text", "attributions"} objects') from e
+    bad = next((i for i, g in enumerate(gold, 1)
+                if not isinstance(g, dict) or not isinstance(g.get("text"), str)
+                or "id" not in g), None)
+    if bad is not None:
+        raise FactcheckError(f"{docs} line {bad} has no \"id\" and \"text\"; each line must "
+                             'be {"id", "text", "attributions"}')
+    preds = []
+    t0 = time.perf_counter()
+    for i, g in enumerate(gold):
+        preds.append({"id": g["id"], "attributions": predictions(g["text"])})
+        if progress is not None:
+            progress(i + 1, len(gold), "documents")
+    write_jsonl(out, preds)
+    secs = time.perf_counter() - t0
+    if any("attributions" in g for g in gold):
+        scores = score_attribution(preds, gold)
+    else:
+        scores = {"documents": len(gold),
+                  "predicted_relations": sum(len(p["attributions"]) for p in preds)}
+    scores["seconds"] = round(secs, 1)
+    return scores
