@@ -85,6 +85,9 @@ def _raw_relations(text: str, spans: list[Span]) -> list[tuple[int, Raw]]:
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
             if _keep(r):
                 out.append((i, r))
+            elif r.via_kind == "interview" and r.name:
+                r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
+                out.append((i, r))
     _continue_quotes(text, spans, quotes, out)
     return out
 
@@ -96,10 +99,12 @@ def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
     with_rel = {i for i, _ in rels}
     last_by_sent: dict[int, Raw] = {}
     for i, r in rels:
-        last_by_sent[i] = r
+        if not r.extra.get("note_only"):
+            last_by_sent[i] = r
     for i, r in sorted(last_by_sent.items()):
         if r.content is None or _kind(r.content, quotes) == "indirect":
             continue
+        r.extra["kind"] = _kind(r.content, quotes)  # of the quote before it continues
         j = i + 1
         while j < len(spans) and j not in with_rel:
             s, e = spans[j]
@@ -113,16 +118,20 @@ def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
 
 def _attributions(text: str, spans: list[Span]) -> list[tuple[int, Raw, Attribution]]:
     quotes = quote_regions(text)
-    resolver = Resolver(text)
+    resolver = Resolver(text, spans)
     out = []
     for i, r in _raw_relations(text, spans):
+        if r.extra.get("note_only"):
+            resolver.note(r, i)
+            continue
         res = resolver.resolve(r, i)
         content = r.content
         if content is None and i > 0:
             content = spans[i - 1]  # "So says X." attributes what came before
         att = Attribution(
             source=r.source_text, speaker=res.speaker, role=res.role, via=res.via,
-            cue=r.cue_text, kind=_kind(content, quotes), resolved=res.resolved,
+            cue=r.cue_text, kind=r.extra.get("kind") or _kind(content, quotes),
+            resolved=res.resolved,
             source_span=r.source, cue_span=r.cue, content_span=content)
         out.append((i, r, att))
     return out

@@ -2,8 +2,8 @@
 
 * a partial name takes the full name written elsewhere in the article ("Bali" -> "Mustafa
   Bali", "the Observatory" -> "Syrian Observatory for Human Rights");
-* "he"/"she" takes the latest person speaker of the last few sentences, but only when no
-  other person is named in between; "they" the latest plural speaker, "it" the latest
+* "he"/"she" takes the one person named or speaking in the last few sentences — when two
+  or more are, it is ambiguous; "they" the latest plural speaker, "it" the latest
   organisation — otherwise the source stays **unresolved** (``speaker=None``), never guessed;
 * "who said" takes the noun phrase the relative clause hangs on;
 * a speaker's role ("SDF official") and the outlet it spoke to ("speaking to Reuters") carry
@@ -101,8 +101,9 @@ class Resolved:
 class Resolver:
     """Resolves relation sources in text order over one article."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, spans: list[tuple[int, int]] | None = None):
         self.text = text
+        self.spans = spans or []
         self.names = full_names(text)
         self.mentions = name_mentions(text)
         self.speakers: list[Speaker] = []
@@ -138,25 +139,35 @@ class Resolver:
             sp.via = r.via
         return sp
 
-    def _competitor(self, sp: Speaker, start: int) -> bool:
-        """Another person named between the speaker's last mention and ``start``."""
-        own = {w.lower() for w in sp.name.split()}
+    def _person_pronoun(self, start: int, sent: int) -> Speaker | None:
+        """The one person named or speaking in the last few sentences before ``start``;
+        ``None`` when there is none or more than one (ambiguous: not guessed)."""
+        lo = self.spans[max(0, sent - PRONOUN_WINDOW)][0] if self.spans else 0
+        people: list[Speaker] = []
+
+        def add(sp: Speaker) -> None:
+            words = {w.lower() for w in sp.name.split()}
+            for p in people:
+                if words & {w.lower() for w in p.name.split()}:
+                    return
+            people.append(sp)
+
+        for sp in reversed(self.speakers):
+            if sent - sp.last <= PRONOUN_WINDOW and not sp.plural and sp.person is not False:
+                add(sp)
         for a, _, n in self.mentions:
-            if sp.end <= a < start and _person(n) is not False and \
-                    not ({w.lower() for w in n.split()} & own):
-                return True
-        return False
+            if lo <= a < start and _person(n):
+                add(self._find(self._canonical(n)) or Speaker(name=n, person=True))
+        return people[0] if len(people) == 1 else None
 
     def _pronoun(self, r: Raw, sent: int) -> Speaker | None:
         low = (r.source_text or "").lower()
         start = r.source[0] if r.source else 0
+        if low in ("he", "she", "him", "her"):
+            return self._person_pronoun(start, sent)
         for sp in reversed(self.speakers):
             if sent - sp.last > PRONOUN_WINDOW:
                 break
-            if low in ("he", "she", "him", "her"):
-                if sp.plural or sp.person is False:
-                    continue
-                return None if self._competitor(sp, start) else sp
             if low in ("they", "them"):
                 return sp if sp.plural and sent - sp.last <= 1 else None
             if low == "it":
@@ -164,6 +175,12 @@ class Resolver:
                     else None
             return None
         return None
+
+    def note(self, r: Raw, sent: int) -> None:
+        """Remember a named speaker (role, outlet) from a phrase that is not itself an
+        attribution, e.g. "Mustafa Bali spoke to Reuters on Sunday"."""
+        if r.name and r.source is not None:
+            self._register(self._canonical(r.name), r, sent)
 
     def resolve(self, r: Raw, sent: int) -> Resolved:
         """Speaker, role and outlet for relation ``r`` found in sentence ``sent``."""

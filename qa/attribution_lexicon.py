@@ -34,29 +34,11 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 LEARNED_CUES = DATA / "attribution_cues.json"
 
-SPEECH = set("""
-say tell add state announce report claim deny insist warn predict estimate describe tweet
-write explain note argue suggest confirm acknowledge admit assert declare reply respond ask
-urge accuse allege maintain reveal disclose recall comment concede contend complain stress
-emphasize emphasise mention testify vow pledge promise threaten demand criticize criticise
-condemn praise blame dismiss reject question quote cite inform brief assure echo counter
-retort remark observe conclude indicate caution advise recommend propose charge boast joke
-speculate forecast calculate post publish broadcast quip lament concur agree disagree dispute
-challenge contradict refute clarify elaborate reiterate repeat proclaim affirm hint imply
-underline underscore highlight label brand dub call characterize characterise speak talk
-tout decry denounce lambast slam blast hail applaud welcome defend announce recount describe
-estimate
-""".split())
+SPEECH = set(["say", "tell", "add", "state", "announce", "report", "claim", "deny", "insist", "warn", "predict", "estimate", "describe", "tweet", "write", "explain", "note", "argue", "suggest", "confirm", "acknowledge", "admit", "assert", "declare", "reply", "respond", "ask", "urge", "accuse", "allege", "maintain", "reveal", "disclose", "recall", "comment", "concede", "contend", "complain", "stress", "emphasize", "emphasise", "mention", "testify", "vow", "pledge", "promise", "threaten", "demand", "criticize", "criticise", "condemn", "praise", "blame", "dismiss", "reject", "question", "quote", "cite", "inform", "brief", "assure", "echo", "counter", "retort", "remark", "observe", "conclude", "indicate", "caution", "advise", "recommend", "propose", "charge", "boast", "joke", "speculate", "forecast", "calculate", "post", "publish", "broadcast", "quip", "lament", "concur", "agree", "disagree", "dispute", "challenge", "contradict", "refute", "clarify", "elaborate", "reiterate", "repeat", "proclaim", "affirm", "hint", "imply", "underline", "underscore", "highlight", "label", "brand", "dub", "call", "characterize", "characterise", "speak", "talk", "tout", "decry", "denounce", "lambast", "slam", "blast", "hail", "applaud", "welcome", "defend", "announce", "recount", "describe", "estimate"])
 
-BELIEF = set("""
-believe think feel fear hope expect doubt suspect assume know worry consider regard reckon
-guess imagine wonder deem predict anticipate
-""".split())
+BELIEF = set(["believe", "think", "feel", "fear", "hope", "expect", "doubt", "suspect", "assume", "know", "worry", "consider", "regard", "reckon", "guess", "imagine", "wonder", "deem", "predict", "anticipate"])
 
-OTHER = set("""
-want plan seek wish intend seem appear show find support oppose endorse back favor favour
-refuse decline prefer need aim try push vote
-""".split())
+OTHER = set(["want", "plan", "seek", "wish", "intend", "seem", "appear", "show", "find", "support", "oppose", "endorse", "back", "favor", "favour", "refuse", "decline", "prefer", "need", "aim", "try", "push", "vote"])
 
 # an "s" on a lemma that is not a verb form; the irregular forms the rules below cannot undo
 _IRREGULAR = {
@@ -184,35 +166,11 @@ def is_candidate(sentence: str) -> bool:
 
 # --- names, roles, outlets -----------------------------------------------------------------------
 
-TITLES = set("""
-president vice prime minister secretary general gen gen. lt lt. col col. maj maj. sgt sgt.
-capt capt. adm adm. admiral colonel major captain lieutenant sergeant commander chief
-senator sen sen. rep rep. representative congressman congresswoman governor gov gov. mayor
-ambassador envoy spokesman spokeswoman spokesperson official officials leader king queen
-prince sheikh emir ayatollah pope bishop imam judge justice attorney dr dr. mr mr. mrs mrs.
-ms ms. prof prof. professor director chairman chairwoman chair head founder deputy
-foreign defense defence interior state army military security intelligence senior former
-top acting adviser advisor aide analyst expert researcher monitor activist commentator
-correspondent reporter editor anchor candidate nominee member lawmaker legislator
-""".split())
+TITLES = set(["president", "vice", "prime", "minister", "secretary", "general", "gen", "gen.", "lt", "lt.", "col", "col.", "maj", "maj.", "sgt", "sgt.", "capt", "capt.", "adm", "adm.", "admiral", "colonel", "major", "captain", "lieutenant", "sergeant", "commander", "chief", "senator", "sen", "sen.", "rep", "rep.", "representative", "congressman", "congresswoman", "governor", "gov", "gov.", "mayor", "ambassador", "envoy", "spokesman", "spokeswoman", "spokesperson", "official", "officials", "leader", "king", "queen", "prince", "sheikh", "emir", "ayatollah", "pope", "bishop", "imam", "judge", "justice", "attorney", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof.", "professor", "director", "chairman", "chairwoman", "chair", "head", "founder", "deputy", "foreign", "defense", "defence", "interior", "state", "army", "military", "security", "intelligence", "senior", "former", "top", "acting", "adviser", "advisor", "aide", "analyst", "expert", "researcher", "monitor", "activist", "commentator", "correspondent", "reporter", "editor", "anchor", "candidate", "nominee", "member", "lawmaker", "legislator"])
 
-PERSON_NOUNS = set("""
-official spokesman spokeswoman spokesperson president minister secretary general commander
-leader senator governor mayor ambassador envoy adviser advisor aide analyst expert
-researcher activist witness resident doctor medic source diplomat officer soldier fighter
-candidate nominee lawmaker chairman director chief man woman father mother journalist
-reporter correspondent professor judge prosecutor lawyer attorney colonel captain king
-""".split())
+PERSON_NOUNS = set(["official", "spokesman", "spokeswoman", "spokesperson", "president", "minister", "secretary", "general", "commander", "leader", "senator", "governor", "mayor", "ambassador", "envoy", "adviser", "advisor", "aide", "analyst", "expert", "researcher", "activist", "witness", "resident", "doctor", "medic", "source", "diplomat", "officer", "soldier", "fighter", "candidate", "nominee", "lawmaker", "chairman", "director", "chief", "man", "woman", "father", "mother", "journalist", "reporter", "correspondent", "professor", "judge", "prosecutor", "lawyer", "attorney", "colonel", "captain", "king"])
 
-ORG_WORDS = set("""
-observatory ministry council committee army forces force group coalition agency department
-office party organisation organization union front commission institute network centre
-center house pentagon kremlin government campaign administration movement authority
-authorities company corporation bank court police military command brigade battalion
-regiment division unit alliance federation association foundation fund league university
-news times post press agency tv television radio journal magazine channel daily network
-monitor senate congress parliament assembly embassy mission state un nato sdf ypg isis
-""".split())
+ORG_WORDS = set(["observatory", "ministry", "council", "committee", "army", "forces", "force", "group", "coalition", "agency", "department", "office", "party", "organisation", "organization", "union", "front", "commission", "institute", "network", "centre", "center", "house", "pentagon", "kremlin", "government", "campaign", "administration", "movement", "authority", "authorities", "company", "corporation", "bank", "court", "police", "military", "command", "brigade", "battalion", "regiment", "division", "unit", "alliance", "federation", "association", "foundation", "fund", "league", "university", "news", "times", "post", "press", "agency", "tv", "television", "radio", "journal", "magazine", "channel", "daily", "network", "monitor", "senate", "congress", "parliament", "assembly", "embassy", "mission", "state", "un", "nato", "sdf", "ypg", "isis"])
 
 OUTLETS = {
     "reuters", "ap", "associated press", "afp", "agence france-presse", "agence france presse",
@@ -228,10 +186,7 @@ OUTLETS = {
     "huffington post", "yahoo news", "abc news", "cbs news", "nbc news", "twitter", "facebook",
 }
 
-OUTLET_WORDS = set("""
-news times post press tv television radio journal magazine channel daily newspaper agency
-network herald tribune gazette telegraph chronicle observer standard independent broadcaster
-""".split())
+OUTLET_WORDS = set(["news", "times", "post", "press", "tv", "television", "radio", "journal", "magazine", "channel", "daily", "newspaper", "agency", "network", "herald", "tribune", "gazette", "telegraph", "chronicle", "observer", "standard", "independent", "broadcaster"])
 
 
 def looks_like_outlet(name: str) -> bool:

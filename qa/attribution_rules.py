@@ -195,11 +195,7 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     person: bool | None = None
     if words & ORG_WORDS or (name and name.isupper()):
         person = False
-    elif role and {w.lower() for w in role.split()} & (PERSON_NOUNS | TITLES):
-        person = True
-    elif head.lower_ in PERSON_NOUNS or head.lower_.rstrip("s") in PERSON_NOUNS:
-        person = True
-    elif name and len(name.split()) >= 2:
+    elif role and {w.lower() for w in role.split()} & (PERSON_NOUNS | TITLES) or head.lower_ in PERSON_NOUNS or head.lower_.rstrip("s") in PERSON_NOUNS or name and len(name.split()) >= 2:
         person = True
     return name, role, person
 
@@ -215,7 +211,7 @@ def _via(v, src, content_ids: set[int]) -> tuple[str | None, str | None]:
     """The outlet a cue's words were given to, and how ("interview" or "channel")."""
     lem = verb_lemma(v.text) if v is not None else ""
     if lem in ("tweet",):
-        return "Twitter", "channel"
+        return None, "channel"  # posted, not given to an outlet
     if lem in ("post", "write") and any(c.lower_ in ("facebook", "twitter", "instagram",
                                                      "telegram") for c in v.subtree):
         return None, "channel"
@@ -277,8 +273,12 @@ def _content(v, src_ids: set[int], doc) -> tuple[int, int] | None:
             ids |= {t.i for t in c.subtree}
         elif c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > v.i:
             prep_ids |= {t.i for t in c.subtree}
-    if ids:
-        ids |= prep_ids
+    if ids and prep_ids:
+        # "described the assault as ...": a prepositional phrase right after the object
+        for c in sorted((c for c in v.children if c.i in prep_ids), key=lambda c: c.i):
+            sub = {t.i for t in c.subtree}
+            if min(sub) == max(ids) + 1:
+                ids |= sub
     ids -= src_ids
     if ids:
         return min(ids), max(ids) + 1
@@ -355,6 +355,14 @@ def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
             r = None
         if r is not None:
             out.append(r)
+    for r in out:  # nesting: a cue inside another relation's content, or holding one
+        for o in out:
+            if o is r or not o.content or not r.content:
+                continue
+            if o.content[0] <= r.cue[0] < o.content[1]:
+                r.extra.setdefault("f", []).append(f"nested_in={o.cue_class}")
+            if r.content[0] <= o.cue[0] < r.content[1]:
+                r.extra.setdefault("f", []).append(f"holds={o.cue_class}")
     return out
 
 
@@ -376,7 +384,7 @@ def _fill_source(r: Raw, s, doc, offset: int, cue=None) -> None:
         r.source_type = "relative"
         ant = s.head.head if s.head.dep_ == "relcl" else None
         if ant is not None:
-            r.antecedent = _join(_np_tokens(ant))
+            r.antecedent = _join([t for t in _np_tokens(ant) if t.i < s.i])
             r.antecedent_name, role, r.personlike = _name_and_role(ant)
             r.role = role
             r.plural = ant.tag_ in ("NNS", "NNPS")
@@ -452,6 +460,17 @@ def _features(v, s, r: Raw, how: str) -> list[str]:
         f.append("inverted")
     if any(c.text in ('"', "“", "”") for c in v.doc):
         f.append("sent_has_quote")
+    doc = v.doc
+    f.append(f"pb={int(r.prior * 10)}")
+    f.append(f"prev={doc[v.i - 1].lower_ if v.i else '<s>'}")
+    f.append(f"next={doc[v.i + 1].lower_ if v.i + 1 < len(doc) else '</s>'}")
+    f.append("deps=" + "+".join(sorted(deps - {"punct"})))
+    if s is not None:
+        f.append(f"sh={s.lower_}")
+        f.append(f"sdist={min(abs(v.i - s.i), 6)}")
+    if r.content:
+        n = r.content[1] - r.content[0]
+        f.append(f"clen={min(n.bit_length(), 9)}")
     return f
 
 

@@ -171,11 +171,24 @@ def _filters(args):
                    article_ids=args.article or None)
 
 
+def _warn_stale_attribution(path: Path) -> None:
+    """One line on stderr when the index's attributions predate the current extractor."""
+    from qa.index import _attribution_version
+    from qa.retrieve import open_index
+
+    stored = open_index(path).manifest.attribution
+    if stored != _attribution_version():
+        print(f"note: the sources shown were extracted by an older attribution version "
+              f"({stored or 'none'}); run 'factcheck rebuild --index {path}' to update them",
+              file=sys.stderr)
+
+
 def cmd_search(args) -> int:
     from qa.retrieve import retrieve
 
     passages = retrieve(args.question, k=args.k, index=_index_path(args),
                         filters=_filters(args))
+    _warn_stale_attribution(_index_path(args))
     if args.json:
         for p in passages:
             _print_json(p.model_dump())

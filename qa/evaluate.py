@@ -175,9 +175,9 @@ def _antecedent(gold: list[dict], i: int) -> str | None:
     best = None
     for g in gold:
         sp = g.get("source_span")
-        if sp and sp[0] < start and _norm_source(g.get("source")) not in PRONOUN_SOURCES:
-            if best is None or sp[0] > best[0]:
-                best = (sp[0], g.get("source"))
+        if (sp and sp[0] < start and _norm_source(g.get("source")) not in PRONOUN_SOURCES
+                and (best is None or sp[0] > best[0])):
+            best = (sp[0], g.get("source"))
     return best[1] if best else None
 
 
