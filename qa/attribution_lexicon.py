@@ -140,9 +140,12 @@ def cue_prior(word: str) -> float:
 
 # --- the cheap candidate filter -----------------------------------------------------------------
 
+CANDIDATE_PRIOR = 0.1  # learned cue words at least this likely make a sentence a candidate
+
 @lru_cache(maxsize=1)
 def _candidate_re() -> re.Pattern:
-    words = set(SPEECH | BELIEF | OTHER) | {k for k, v in learned_priors().items() if v >= 0.05}
+    words = set(SPEECH | BELIEF | OTHER) | {
+        k.removeprefix("n:") for k, v in learned_priors().items() if v >= CANDIDATE_PRIOR}
     forms = set()
     for w in words:
         forms |= {w, w + "s", w + "es", w + "ed", w + "d", w + "ing"}

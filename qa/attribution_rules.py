@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qa import attribution_lexicon as _lex
 from qa.attribution_lexicon import (
     ORG_WORDS,
     PERSON_NOUNS,
@@ -32,6 +33,10 @@ from qa.attribution_lexicon import (
     looks_like_outlet,
     verb_lemma,
 )
+
+
+def learned_priors() -> dict[str, float]:
+    return _lex.learned_priors()  # looked up at call time (training swaps it)
 
 Span = tuple[int, int]
 
@@ -351,6 +356,8 @@ def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
             r = _verb_cue(doc, t, offset, min_prior)
         elif t.text == ":" and 0 < t.i < 10 and t.i + 1 < len(doc):
             r = _colon(doc, t, offset)
+        elif t.tag_ in ("NN", "NNS"):
+            r = _noun_cue(doc, t, offset)
         else:
             r = None
         if r is not None:
@@ -461,6 +468,10 @@ def _features(v, s, r: Raw, how: str) -> list[str]:
     if any(c.text in ('"', "“", "”") for c in v.doc):
         f.append("sent_has_quote")
     doc = v.doc
+    f.append(f"lem_stype_comp={lem}|{r.source_type}|{comp}")
+    f.append(f"cls_src_comp={r.cue_class}|{src}|{comp}")
+    f.append(f"person={r.personlike}")
+    f.append(f"lem_person={lem}|{r.personlike}")
     f.append(f"pb={int(r.prior * 10)}")
     f.append(f"prev={doc[v.i - 1].lower_ if v.i else '<s>'}")
     f.append(f"next={doc[v.i + 1].lower_ if v.i + 1 < len(doc) else '</s>'}")
@@ -526,4 +537,63 @@ def _colon(doc, t, offset: int) -> Raw | None:
     r.content = _range(doc, t.i + 1, len(doc), offset)
     r.main = True
     r.extra["f"] = ["lem=colon", "cls=colon", f"stype={r.source_type}"]
+    return r
+
+
+NOUN_SOURCE_PREPS = {"from", "by", "among"}
+NOUN_CONTENT_PREPS = {"of", "for", "on", "about", "with", "to", "against", "over", "toward",
+                      "towards"}
+
+
+def noun_lemma(t) -> str:
+    """Singular of a common noun: "remarks" -> "remark" (good enough for cue look-up)."""
+    w = t.lower_
+    if t.tag_ == "NNS":
+        if w.endswith("ies") and len(w) > 4:
+            return w[:-3] + "y"
+        if w.endswith(("ches", "shes", "sses", "xes")):
+            return w[:-2]
+        if w.endswith("s") and not w.endswith("ss"):
+            return w[:-1]
+    return w
+
+
+def _noun_cue(doc, n, offset: int) -> Raw | None:
+    """A stance or statement noun: "Christie's praise of Obama", "criticism from Kerry",
+    "his claim that ...". Needs a learned prior (PolNeAR train) for the noun."""
+    lem = "n:" + noun_lemma(n)
+    prior = learned_priors().get(lem)
+    if not prior:
+        return None
+    src = next((c for c in n.children if c.dep_ == "poss"), None)
+    how = "poss"
+    if src is None:
+        for c in n.children:
+            if c.dep_ == "prep" and c.lower_ in NOUN_SOURCE_PREPS:
+                src = next((x for x in c.children if x.dep_ == "pobj"), None)
+                how = c.lower_
+                if src is not None:
+                    break
+    if src is None:
+        return None
+    ids: set[int] = set()
+    for c in n.children:
+        if c.dep_ == "prep" and c.lower_ in NOUN_CONTENT_PREPS or c.dep_ in ("acl", "ccomp"):
+            ids |= {t.i for t in c.subtree}
+    ids -= {t.i for t in src.subtree}
+    if not ids:
+        return None
+    r = Raw(cue=(n.idx + offset, n.idx + len(n) + offset), cue_text=n.text, cue_class="noun",
+            prior=prior)
+    _fill_source(r, src, doc, offset)
+    if r.source and doc.text[r.source[1] - offset - 2:r.source[1] - offset] in ("'s", "’s"):
+        r.source = (r.source[0], r.source[1] - 2)
+        r.source_text = (r.source_text or "")[:-2]
+    r.content = _range(doc, min(ids), max(ids) + 1, offset)
+    if r.source is None or r.content is None:
+        return None
+    r.extra["f"] = [f"lem={lem}", "cls=noun", f"how={how}", f"stype={r.source_type}",
+                    f"dep={n.dep_}", f"hdep={n.head.dep_}", f"lem_how={lem}|{how}",
+                    f"pb={int(prior * 10)}", f"src={src.tag_}",
+                    f"hlem={verb_lemma(n.head.text) if n.head.tag_.startswith('VB') else '-'}"]
     return r

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from qa import attribution_lexicon as lex
-from qa.attribution_rules import quote_regions, sentence_relations
+from qa.attribution_rules import noun_lemma, quote_regions, sentence_relations
 from qa.evaluate import _overlap, _source_right, read_jsonl
 from qa.sentences import split_spans
 
@@ -72,14 +72,20 @@ def learn_priors(rows: list[dict], parsed) -> dict[str, float]:
     for aid, off, doc in parsed:
         spans = cues[aid]
         for t in doc:
-            if not t.tag_.startswith("VB"):
+            if t.dep_ in ("aux", "auxpass"):
+                continue  # "is expected": the cue is "expect"
+            if t.tag_.startswith("VB"):
+                lem = lex.verb_lemma(t.text)
+            elif t.tag_ in ("NN", "NNS"):
+                lem = "n:" + noun_lemma(t)  # stance and statement nouns
+            else:
                 continue
-            lem = lex.verb_lemma(t.text)
             occ[lem] += 1
             p = t.idx + off
             if any(a <= p < b for a, b in spans):
                 hit[lem] += 1
-    return {lem: round(hit[lem] / occ[lem], 4) for lem in hit if hit[lem] >= 3}
+    return {lem: round(hit[lem] / occ[lem], 4) for lem in hit
+            if hit[lem] >= 3 and (not lem.startswith("n:") or hit[lem] / occ[lem] >= 0.05)}
 
 
 def candidates(rows: list[dict], parsed):
@@ -144,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train", default=str(DEFAULT_TRAIN), help="PolNeAR-format JSONL")
     ap.add_argument("--out", default=str(lex.LEARNED_CUES), help="weights file to write")
     ap.add_argument("--cache", default=None, help="DocBin file to cache the parses in")
-    ap.add_argument("--c", type=float, default=0.5, help="inverse L2 strength")
+    ap.add_argument("--c", type=float, default=0.25, help="inverse L2 strength")
     args = ap.parse_args(argv)
     t0 = time.time()
     rows = read_jsonl(args.train)
