@@ -55,7 +55,8 @@ def main() -> None:
     arts = [a for a in read_paths([ROOT / "examples"]) if isinstance(a, Article)]
     spans = [split_spans(a.text) for a in arts]
     n_sent = sum(len(s) for s in spans)
-    n_cand = sum(is_candidate(a.text[s:e]) for a, sp in zip(arts, spans, strict=True)
+    n_cand = sum(is_candidate(a.text[s:e], broad=False)
+                 for a, sp in zip(arts, spans, strict=True)
                  for s, e in sp)
     enc = get_encoder()
     get_nlp()

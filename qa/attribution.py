@@ -12,7 +12,8 @@ How (see the modules named):
 
 1. a cheap filter picks candidate sentences (a cue word form, a quotation mark, a colon,
    "according to": :func:`qa.attribution_lexicon.is_candidate`); only those are parsed, with
-   the shared spaCy pipeline's tagger and parser (no NER), so attribution stays cheap at ingest;
+   the shared spaCy pipeline's tagger and parser (no NER), so attribution stays cheap at ingest
+   (at ingest only speech and belief cues are looked for: all that attributes a sentence);
 2. dependency rules propose relations (:mod:`qa.attribution_rules`), skipping cues inside a
    quotation (they belong to the quoted speaker);
 3. a logistic-regression filter trained on PolNeAR keeps the real ones
@@ -46,6 +47,7 @@ VERSION = "2"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
+MAX_DESCRIPTION_WORDS = 10  # a longer unnamed "source" is a parse gone wrong, not a speaker
 
 
 def _parse(texts: list[str]):
@@ -76,10 +78,10 @@ def _kind(content: Span | None, quotes: list[Span]) -> str:
     return "direct" if frac >= 0.8 else "mixed" if covered > 0 else "indirect"
 
 
-def _raw_relations(text: str, spans: list[Span]) -> list[tuple[int, Raw]]:
+def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tuple[int, Raw]]:
     """``(sentence index, relation)`` for every kept relation, in text order."""
     quotes = quote_regions(text)
-    cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e])]
+    cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e], broad)]
     out: list[tuple[int, Raw]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
@@ -116,11 +118,12 @@ def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
             j += 1
 
 
-def _attributions(text: str, spans: list[Span]) -> list[tuple[int, Raw, Attribution]]:
+def _attributions(text: str, spans: list[Span],
+                  broad: bool = True) -> list[tuple[int, Raw, Attribution]]:
     quotes = quote_regions(text)
     resolver = Resolver(text, spans)
     out = []
-    for i, r in _raw_relations(text, spans):
+    for i, r in _raw_relations(text, spans, broad):
         if r.extra.get("note_only"):
             resolver.note(r, i)
             continue
@@ -156,8 +159,9 @@ def attribute_sentences(text: str, spans: list[Span],
     >>> [a.kind for a in attribute_sentences("The SDF began the assault.", [(0, 26)], "AFP")]
     ['unattributed']
     """
-    rels = [(i, r, a) for i, r, a in _attributions(text, spans)
-            if r.main and r.cue_class in INDEX_CLASSES and a.source_span is not None]
+    rels = [(i, r, a) for i, r, a in _attributions(text, spans, broad=False)
+            if r.main and r.cue_class in INDEX_CLASSES and a.source_span is not None
+            and (r.name or len((a.source or "").split()) <= MAX_DESCRIPTION_WORDS)]
     out: list[Attribution] = []
     for k, (s, e) in enumerate(spans):
         best, score = None, 0

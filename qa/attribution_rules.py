@@ -191,11 +191,12 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
             ap = [t for t in _np_tokens(c) if t.dep_ != "det"]
             if len(ap) > 8:
                 continue
-            if ap and not role:
+            if c.tag_ in ("NNP", "NNPS"):
+                if name is None:  # "the Observatory's director, Rami Abdel Rahman"
+                    name, role2, _ = _name_and_role(c)
+                    role = role or role2 or _join(toks[1:] if toks[0].dep_ == "det" else toks)
+            elif ap and not role:
                 role = _join(ap)
-            elif ap and name is None:
-                n2, _, _ = _name_and_role(c)
-                name = n2
     words = {t.lower_ for t in toks}
     person: bool | None = None
     if words & ORG_WORDS or (name and name.isupper()):
@@ -485,13 +486,37 @@ def _features(v, s, r: Raw, how: str) -> list[str]:
     return f
 
 
+DOCUMENT_NOUNS = {"information", "report", "reports", "data", "figures", "statement",
+                  "statements", "statistics", "tally", "toll", "count", "estimate",
+                  "estimates", "account", "accounts", "documents", "records", "findings"}
+
+
+def _behind_document(tok):
+    """ "according to the information provided by X" / "figures from X": X is the source."""
+    if tok.lower_ not in DOCUMENT_NOUNS:
+        return tok
+    for c in tok.children:
+        if c.dep_ == "acl":
+            for a in c.children:
+                if a.dep_ == "agent":
+                    p = [x for x in a.children if x.dep_ == "pobj"]
+                    if p:
+                        return p[0]
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+            p = [x for x in c.children if x.dep_ == "pobj" and x.tag_ in ("NNP", "NNPS")
+                 or x.dep_ == "pobj" and x.lower_ in PERSON_NOUNS | ORG_WORDS]
+            if p:
+                return p[0]
+    return tok
+
+
 def _according(doc, t, offset: int) -> Raw | None:
     to = doc[t.i + 1]
     pobj = [c for c in to.children if c.dep_ == "pobj"] or [
         c for c in t.children if c.dep_ == "pobj"]
     phrase = {x.i for x in t.subtree} | {x.i for x in to.subtree} | {t.i, to.i}
     if pobj:
-        src_tok = pobj[0]
+        src_tok = _behind_document(pobj[0])
     else:
         nxt = [x for x in doc[to.i + 1:] if not x.is_punct]
         if not nxt:

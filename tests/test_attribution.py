@@ -266,3 +266,22 @@ def test_stale_attribution_asks_for_rebuild(tmp_path):
                 "-k", "1")
     assert "factcheck rebuild" not in r.stderr
     assert "source: SDF official Mustafa Bali (to Reuters)" in r.stdout
+
+
+def test_appositive_name_and_role_and_document_sources():
+    rels = attribution.extract(
+        "The head of the Observatory, Rami Abdel Rahman, said 20 people died. "
+        "Mustafa Bali, an SDF spokesman, said the town fell. "
+        "At least 20 died, according to figures from the Syrian Observatory for Human Rights.")
+    got = [(r.speaker, r.role) for r in rels]
+    assert got == [("Rami Abdel Rahman", "head of the Observatory"),
+                   ("Mustafa Bali", "SDF spokesman"),
+                   ("Syrian Observatory for Human Rights", None)]
+
+
+def test_interview_outlets():
+    rels = attribution.extract(
+        "Ahmed Saleh said in an interview with the BBC that the siege was over. "
+        "The general said to Al Jazeera that more troops would come. "
+        "The mayor told his aides the water had run out.")
+    assert [r.via for r in rels] == ["the BBC", "Al Jazeera", None]
