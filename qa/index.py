@@ -8,6 +8,10 @@ Layout of an index folder (default ``./index``)::
         sentences.jsonl    one JSON object per sentence (text, offsets, attribution, ...)
         lines.npy          byte offset of each line of sentences.jsonl (lazy, mmap access)
         articles.jsonl     the full articles (so ``rebuild`` never needs the original files)
+        row_article.npy    which article each row belongs to
+        texthash.npy       64-bit hash of each sentence's normalised text (syndicated copies)
+        bm25/              the segment's BM25 index (bm25s, memory-mapped; see qa.lexical)
+        dense.faiss        quantised FAISS index, for segments too large for exact search
         segment.json       counts and sha256 of the files above, written last
     .lock                  present while a writer works (holds its PID)
 
@@ -35,6 +39,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import shutil
 import threading
 import time
@@ -51,8 +56,9 @@ from qa.models import AddReport, Article, Attribution, Passage, Rejection, Sente
 from qa.sentences import split_spans
 
 log = logging.getLogger(__name__)
+_KEY_WORD = re.compile(r"\w+")
 
-FORMAT = 1
+FORMAT = 2  # 2: per-segment BM25 index, text hashes, saved FAISS index
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 DEFAULT_INDEX = "index"
@@ -223,18 +229,40 @@ def _sha256(path: Path) -> str:
 
 
 SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
-                 "row_article.npy")
+                 "row_article.npy", "texthash.npy")
+
+
+def text_key(text: str) -> str:
+    """The normalised form under which sentences count as the same (syndicated copies).
+
+    >>> text_key("Same  Words, said AFP.") == text_key("same words said afp")
+    True
+    """
+    return " ".join(_KEY_WORD.findall(text.lower()))
+
+
+def text_hash(text: str) -> int:
+    """64-bit hash of :func:`text_key` (0 for a sentence without words)."""
+    key = text_key(text)
+    if not key:
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
 def write_segment(
     root: Path, name: str, articles: list[Article], rows: list[dict], vectors: np.ndarray
 ) -> None:
-    """Write a complete segment folder atomically (temp folder, fsync, rename)."""
+    """Write a complete segment folder atomically (temp folder, fsync, rename): vectors,
+    sentences, articles, the BM25 index (``bm25/``) and, for large segments, the
+    quantised FAISS index (``dense.faiss``)."""
+    from qa import ann, lexical
+
     tmp = root / f".tmp-{name}-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    np.save(tmp / "vectors.npy", vectors)
     offsets = [0]
     with open(tmp / "sentences.jsonl", "wb") as f:
         for r in rows:
@@ -243,22 +271,33 @@ def write_segment(
             offsets.append(offsets[-1] + len(line))
     np.save(tmp / "lines.npy", np.asarray(offsets, dtype=np.uint64))
     np.save(tmp / "row_article.npy", np.asarray([r["a"] for r in rows], dtype=np.int32))
+    np.save(tmp / "texthash.npy", np.asarray([text_hash(r["text"]) for r in rows],
+                                             dtype=np.uint64))
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(a.model_dump_json(exclude={"path"}) + "\n")
+    lexical.build([r["text"] for r in rows], tmp / lexical.LEXICAL_DIR)
+    names = [*SEGMENT_FILES,
+             *(f"{lexical.LEXICAL_DIR}/{fn}" for fn in lexical.files(tmp / lexical.LEXICAL_DIR))]
+    kind = ann.choose_type(len(rows))
+    if kind != "Flat":
+        ann.build(vectors, tmp / ann.ANN_FILE, kind)
+        names.append(ann.ANN_FILE)
     info = {"count": len(rows), "articles": len(articles), "dim": int(vectors.shape[1]),
-            "files": {fn: _sha256(tmp / fn) for fn in SEGMENT_FILES}}
+            "dense": kind, "files": {fn: _sha256(tmp / fn) for fn in names}}
     (tmp / "segment.json").write_text(json.dumps(info, indent=1))
-    for fn in (*SEGMENT_FILES, "segment.json"):
+    for fn in (*names, "segment.json"):
         with open(tmp / fn, "rb") as fh:
             os.fsync(fh.fileno())
+    _fsync_dir(tmp / lexical.LEXICAL_DIR)
     _fsync_dir(tmp)
     os.replace(tmp, root / name)
     _fsync_dir(root)
 
 
 class SegmentReader:
-    """Read access to one segment: vectors in memory, sentences lazily via mmap."""
+    """Read access to one segment: vectors and sentences memory-mapped, the dense (FAISS)
+    and lexical (BM25) indexes loaded on first use."""
 
     def __init__(self, root: Path, name: str):
         self.name = name
@@ -274,35 +313,70 @@ class SegmentReader:
                 for line in (self.dir / "articles.jsonl").read_text("utf-8").splitlines()
                 if line
             ]
+            # which article (position in self.articles) each row belongs to
+            self.row_article = np.load(self.dir / "row_article.npy")
+            self.text_hashes = np.load(self.dir / "texthash.npy")
         except (OSError, ValueError) as e:
             raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self.count = len(self.lines) - 1
         self.article_pos = {a.id: i for i, a in enumerate(self.articles)}
-        # which article (position in self.articles) each row belongs to
-        try:
-            self.row_article = np.load(self.dir / "row_article.npy")
-        except (OSError, ValueError) as e:
-            raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
-        self._faiss = None
+        # per-article metadata as arrays, so filters are vectorised
+        self.art_ids = np.array([a.id for a in self.articles], dtype=object)
+        self.art_outlets = np.array([(a.outlet or "").lower() for a in self.articles],
+                                    dtype=object)
+        self.art_dates = np.array([(a.published or "")[:10] for a in self.articles],
+                                  dtype=object)
+        self._dense = None
+        self._lexical = None
+        self._hash_order: np.ndarray | None = None
+        self._init_lock = threading.Lock()
 
     def row(self, i: int) -> dict:
         s, e = int(self.lines[i]), int(self.lines[i + 1])
         return json.loads(self._mm[s:e])
 
+    def text(self, i: int) -> str:
+        return self.row(i)["text"]
+
     def texts(self) -> Iterator[str]:
         for i in range(self.count):
             yield self.row(i)["text"]
 
-    def faiss_index(self):
-        """An exact inner-product FAISS index over this segment's vectors (built once)."""
-        if self._faiss is None:
-            import faiss
+    def dense(self):
+        """The segment's :class:`qa.ann.DenseIndex` (built or read once)."""
+        if self._dense is None:
+            from qa.ann import DenseIndex
 
-            idx = faiss.IndexFlatIP(self.vectors.shape[1])
-            if self.count:
-                idx.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
-            self._faiss = idx
-        return self._faiss
+            with self._init_lock:
+                if self._dense is None:
+                    self._dense = DenseIndex(self.vectors, self.dir)
+        return self._dense
+
+    def lexical(self):
+        """The segment's :class:`qa.lexical.LexicalIndex` (memory-mapped, loaded once)."""
+        if self._lexical is None:
+            from qa.lexical import LEXICAL_DIR, LexicalIndex
+
+            with self._init_lock:
+                if self._lexical is None:
+                    try:
+                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count)
+                    except (OSError, ValueError) as e:
+                        raise IndexCorrupt(self.dir.parent,
+                                           f"segment {self.name} lexical index: {e}") from e
+        return self._lexical
+
+    def faiss_index(self):
+        """The FAISS index over this segment's vectors."""
+        return self.dense().index
+
+    def rows_with_hash(self, h: int) -> np.ndarray:
+        """Rows whose sentence has text hash ``h`` (syndicated copies)."""
+        if self._hash_order is None:
+            self._hash_order = np.argsort(self.text_hashes, kind="stable")
+        hs = self.text_hashes[self._hash_order]
+        a, b = np.searchsorted(hs, h, "left"), np.searchsorted(hs, h, "right")
+        return np.sort(self._hash_order[a:b])
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -496,13 +570,12 @@ class Index:
     def search_dense(self, qvecs: np.ndarray, k: int,
                      allow: Callable[[SegmentInfo, SegmentReader, np.ndarray], np.ndarray]
                      | None = None) -> list[list[tuple[int, float]]]:
-        """Exact inner-product search over live sentences: per query ``[(gid, score)]``.
+        """Inner-product search over live sentences: per query ``[(gid, score)]`` (exact
+        for segments up to :data:`qa.ann.FLAT_MAX` rows, quantised beyond).
 
         ``allow(info, reader, live)`` may return a narrower boolean row mask (filters are
         applied inside the search, not by cutting a top-k).
         """
-        import faiss
-
         qvecs = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
         results: list[list[tuple[int, float]]] = [[] for _ in range(len(qvecs))]
         for info, seg, live in self.segments:
@@ -512,13 +585,7 @@ class Index:
             n_ok = int(mask.sum())
             if n_ok == 0:
                 continue
-            params = None
-            if n_ok < seg.count:
-                bits = np.packbits(mask, bitorder="little")
-                sel = faiss.IDSelectorBitmap(seg.count, faiss.swig_ptr(bits))
-                params = faiss.SearchParameters(sel=sel)
-            kk = min(k, n_ok)
-            D, ids = seg.faiss_index().search(qvecs, kk, params=params)
+            D, ids = seg.dense().search(qvecs, k, None if n_ok == seg.count else mask)
             for qi in range(len(qvecs)):
                 for d, r in zip(D[qi], ids[qi], strict=True):
                     if r >= 0:
