@@ -55,7 +55,14 @@ def _real_corpus():
     arts = [a for a in read_paths(paths) if isinstance(a, Article)]
     spans = [split_spans(a.text) for a in arts]
     texts = [a.text[s:e] for a, sp in zip(arts, spans, strict=True) for s, e in sp]
+    import hashlib
+
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / f"factcheck-bench-vectors-{key}.npy"
+    if cache.exists():  # the same sentences were embedded by an earlier run
+        return arts, spans, np.load(cache)
     vecs = get_encoder().encode(texts)
+    np.save(cache, vecs)
     return arts, spans, vecs
 
 

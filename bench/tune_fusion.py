@@ -49,7 +49,7 @@ def pools(corpus: Path, questions: Path, n: int = 100):
             rel = np.zeros(len(pool), dtype=bool)
             for i in range(len(pool)):
                 _, seg, row = pool.row(i)
-                art = seg.articles[int(seg.row_article[row])].id
+                art = seg.art_ids[int(seg.row_article[row])]
                 rel[i] = art == g["article_id"] and contains_answer(seg.text(row), g["answers"])
             Y.append(rel)
             arts.append(g["article_id"])

@@ -229,7 +229,7 @@ def _sha256(path: Path) -> str:
 
 
 SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
-                 "row_article.npy", "texthash.npy")
+                 "row_article.npy", "texthash.npy", "article_meta.json")
 
 
 def text_key(text: str) -> str:
@@ -276,6 +276,9 @@ def write_segment(
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(a.model_dump_json(exclude={"path"}) + "\n")
+    (tmp / "article_meta.json").write_text(json.dumps(
+        {"ids": [a.id for a in articles], "outlets": [a.outlet for a in articles],
+         "published": [a.published for a in articles]}, ensure_ascii=False))
     lexical.build([r["text"] for r in rows], tmp / lexical.LEXICAL_DIR)
     names = [*SEGMENT_FILES,
              *(f"{lexical.LEXICAL_DIR}/{fn}" for fn in lexical.files(tmp / lexical.LEXICAL_DIR))]
@@ -295,6 +298,40 @@ def write_segment(
     _fsync_dir(root)
 
 
+class ArticleStore:
+    """The articles of one segment, read from ``articles.jsonl`` (memory-mapped) on demand:
+    ``store[i]`` parses line ``i``. Behaves as a read-only list of :class:`Article`."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "rb")  # noqa: SIM115
+        size = os.fstat(self._file.fileno()).st_size
+        self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        starts, pos = [], 0
+        while pos < size:
+            starts.append(pos)
+            nl = self._mm.find(b"\n", pos)
+            pos = size if nl < 0 else nl + 1
+        self._bounds = np.asarray(starts + [size], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    def __getitem__(self, i: int) -> Article:
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return Article.model_validate_json(self._mm[self._bounds[i]:self._bounds[i + 1]])
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self[i] for i in range(len(self)))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if isinstance(self._mm, mmap.mmap):
+                self._mm.close()
+            self._file.close()
+
+
 class SegmentReader:
     """Read access to one segment: vectors and sentences memory-mapped, the dense (FAISS)
     and lexical (BM25) indexes loaded on first use."""
@@ -308,24 +345,22 @@ class SegmentReader:
             self._file = open(self.dir / "sentences.jsonl", "rb")  # noqa: SIM115
             size = os.fstat(self._file.fileno()).st_size
             self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            self.articles: list[Article] = [
-                Article.model_validate_json(line)
-                for line in (self.dir / "articles.jsonl").read_text("utf-8").splitlines()
-                if line
-            ]
+            # articles are read from disk when asked for (an archive's text stays on disk)
+            self.articles = ArticleStore(self.dir / "articles.jsonl")
+            meta = json.loads((self.dir / "article_meta.json").read_text("utf-8"))
             # which article (position in self.articles) each row belongs to
             self.row_article = np.load(self.dir / "row_article.npy")
             self.text_hashes = np.load(self.dir / "texthash.npy")
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, KeyError) as e:
             raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self.count = len(self.lines) - 1
-        self.article_pos = {a.id: i for i, a in enumerate(self.articles)}
         # per-article metadata as arrays, so filters are vectorised
-        self.art_ids = np.array([a.id for a in self.articles], dtype=object)
-        self.art_outlets = np.array([(a.outlet or "").lower() for a in self.articles],
-                                    dtype=object)
-        self.art_dates = np.array([(a.published or "")[:10] for a in self.articles],
-                                  dtype=object)
+        self.art_ids = np.array(meta["ids"], dtype=object)
+        self.art_outlets = np.array([(o or "").lower() for o in meta["outlets"]], dtype=object)
+        self.art_dates = np.array([(d or "")[:10] for d in meta["published"]], dtype=object)
+        self.article_pos = {a: i for i, a in enumerate(meta["ids"])}
+        if len(self.articles) != len(self.art_ids):
+            raise IndexCorrupt(root, f"segment {name}: articles and their metadata disagree")
         self._dense = None
         self._lexical = None
         self._hash_order: np.ndarray | None = None
@@ -373,8 +408,10 @@ class SegmentReader:
     def rows_with_hash(self, h: int) -> np.ndarray:
         """Rows whose sentence has text hash ``h`` (syndicated copies)."""
         if self._hash_order is None:
-            self._hash_order = np.argsort(self.text_hashes, kind="stable")
-        hs = self.text_hashes[self._hash_order]
+            order = np.argsort(self.text_hashes, kind="stable")
+            self._sorted_hashes = self.text_hashes[order]
+            self._hash_order = order
+        hs = self._sorted_hashes
         a, b = np.searchsorted(hs, h, "left"), np.searchsorted(hs, h, "right")
         return np.sort(self._hash_order[a:b])
 
@@ -383,6 +420,7 @@ class SegmentReader:
             if isinstance(self._mm, mmap.mmap):
                 self._mm.close()
             self._file.close()
+        self.articles.close()
 
 
 # --- the index ---------------------------------------------------------------------------------

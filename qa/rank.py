@@ -66,7 +66,13 @@ _NAME = re.compile(
     r"newspaper|network|army|force|militia|king|leader|official|minister|president)\b",
     re.I)
 _WORD = re.compile(r"\w+")
-_YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})s?$")
+_QUANTITY_TOKEN = re.compile(
+    r"\b\w*\d\w*\b|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b",
+    re.I)
+_TIME_TOKEN = re.compile(
+    r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\b", re.I)
+_NAME_TOKEN = re.compile(r"\b[A-Z]\w*")
 _CENTURY = re.compile(r"\b\d{1,2}(st|nd|rd|th) century\b", re.I)
 
 
@@ -102,15 +108,14 @@ def answer_type(q: Question, text: str) -> float:
     already contain, -1 when it holds none, 0 when ``q`` asks for no particular kind."""
     if q.kind is None:
         return 0.0
-    words = _WORD.findall(text)
-    new = [(i, w) for i, w in enumerate(words) if w.lower() not in q.words]
     if q.kind == "quantity":
-        ok = any(any(c.isdigit() for c in w) or w.lower() in _NUMBER_WORDS for _, w in new)
+        ok = any(w.lower() not in q.words for w in _QUANTITY_TOKEN.findall(text))
     elif q.kind == "time":
-        ok = (any(_YEAR.match(w) or w.lower() in _MONTHS for _, w in new)
+        ok = (any(w.lower() not in q.words for w in _TIME_TOKEN.findall(text))
               or bool(_CENTURY.search(text)))
     else:  # a name: a capitalised word, not the sentence's first, not in the question
-        ok = any(i > 0 and w[0].isupper() and w.lower() not in _FUNCTION for i, w in new)
+        ok = any(w.lower() not in q.words and w.lower() not in _FUNCTION
+                 for w in _NAME_TOKEN.findall(text, 1))
     return 1.0 if ok else -1.0
 
 

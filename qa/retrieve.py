@@ -160,8 +160,11 @@ def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
     ...                "At least 48 people were killed in the strike Monday.", 0.98)
     True
     """
-    if _norm_text(a) == _norm_text(b):
-        return bool(_norm_text(a))
+    if cosine is not None and cosine < NEAR_COSINE and len(a) != len(b):
+        return False  # equal normalised texts have (near) equal vectors and lengths
+    na, nb = _norm_text(a), _norm_text(b)
+    if na == nb:
+        return bool(na)
     if cosine is None or cosine < NEAR_COSINE:
         return False
     wa, wb = _words(a), _words(b)
@@ -364,10 +367,13 @@ def retrieve(
         fused = rank.fuse(feats, weights)
         order = np.argsort(-fused, kind="stable")
         chosen: list[tuple[Passage, int]] = []  # (passage, candidate position)
+        sims = None  # candidates x chosen cosines, once k passages are chosen
         for pos in order:
-            if len(chosen) >= k and not any(
-                    float(vecs[pos] @ vecs[j]) >= NEAR_COSINE for _, j in chosen):
-                continue
+            if len(chosen) >= k:
+                if sims is None:
+                    sims = vecs @ vecs[[j for _, j in chosen]].T
+                if sims[pos].max() < NEAR_COSINE:
+                    continue
             c = cands[owner[pos]]
             row = int(c.rows[local[pos]])
             text = c.texts[local[pos]]

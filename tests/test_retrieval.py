@@ -161,8 +161,8 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
 
 def test_index_type_is_chosen_by_size():
     assert ann.choose_type(ann.FLAT_MAX) == "Flat"
-    assert ann.choose_type(ann.FLAT_MAX + 1) == "SQ8"
-    assert ann.choose_type(ann.SQ8_MAX + 1).startswith("IVF")
+    assert ann.choose_type(ann.FLAT_MAX + 1).startswith("IVF")
+    assert ann.choose_type(1_000_000) == "IVF1024,SQ8"
     assert ann.choose_type(4_000_000) == "IVF2048,SQ8"
 
 
@@ -194,7 +194,6 @@ def test_quantised_search_recall_against_exact(tmp_path, kind, floor):
 
 def test_large_segments_get_a_saved_quantised_index(tmp_path, monkeypatch):
     monkeypatch.setattr(ann, "FLAT_MAX", 40)
-    monkeypatch.setattr(ann, "SQ8_MAX", 80)
     idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
     arts = [make_article(id=f"a{i}", title=f"T{i}",
                          text=f"Convoy {i} reached Aleppo. The road to town {i} was open.")
