@@ -31,7 +31,7 @@ import numpy as np
 
 FLAT_MAX = 32_768
 ANN_FILE = "dense.faiss"
-EXACT_BELOW = 20_000  # a filter keeping fewer rows than this is scored exactly
+EXACT_BELOW = 4_000  # a filter keeping fewer rows than this is scored exactly
 TRAIN_PER_LIST = 48  # training points per IVF list (a sample keeps training fast)
 
 
@@ -88,6 +88,7 @@ class DenseIndex:
         import faiss
 
         self.count, self.dim = vectors.shape
+        self._stored = vectors  # float32 on disk (memory-mapped): exact scoring of few rows
         self.kind = choose_type(self.count)
         self._flat: np.ndarray | None = None
         saved = folder / ANN_FILE
@@ -132,14 +133,20 @@ class DenseIndex:
         keep = np.flatnonzero(mask)
         k = min(k, len(keep))
         if len(keep) < EXACT_BELOW and not self.exact or len(keep) < 64:
-            sims = q @ self.vectors(keep).T
+            rows = self._flat[keep] if self._flat is not None else np.asarray(
+                self._stored[keep], dtype=np.float32)
+            sims = q @ rows.T
             top = np.argsort(-sims, axis=1)[:, :k]
             return np.take_along_axis(sims, top, 1), keep[top]
         bits = np.packbits(mask, bitorder="little")
         sel = faiss.IDSelectorBitmap(self.count, faiss.swig_ptr(bits))
         if self.kind.startswith("IVF"):
             ivf = faiss.extract_index_ivf(self.index)
-            params = faiss.SearchParametersIVF(sel=sel, nprobe=ivf.nprobe)
+            # visit more clusters when the filter keeps a small share of the rows, so about
+            # as many allowed rows are scanned as without a filter (up to all clusters)
+            share = len(keep) / self.count
+            nprobe = min(ivf.nlist, int(np.ceil(ivf.nprobe * max(1.0, 0.25 / share))))
+            params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
         else:
             params = faiss.SearchParameters(sel=sel)
         return self.index.search(q, k, params=params)

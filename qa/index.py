@@ -355,9 +355,9 @@ class SegmentReader:
             raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self.count = len(self.lines) - 1
         # per-article metadata as arrays, so filters are vectorised
-        self.art_ids = np.array(meta["ids"], dtype=object)
-        self.art_outlets = np.array([(o or "").lower() for o in meta["outlets"]], dtype=object)
-        self.art_dates = np.array([(d or "")[:10] for d in meta["published"]], dtype=object)
+        self.art_ids = np.array(meta["ids"], dtype=str)
+        self.art_outlets = np.array([(o or "").lower() for o in meta["outlets"]], dtype=str)
+        self.art_dates = np.array([(d or "")[:10] for d in meta["published"]], dtype="<U10")
         self.article_pos = {a: i for i, a in enumerate(meta["ids"])}
         if len(self.articles) != len(self.art_ids):
             raise IndexCorrupt(root, f"segment {name}: articles and their metadata disagree")
@@ -1048,8 +1048,13 @@ def _attribute(article: Article, spans: list[tuple[int, int]]) -> list[Attributi
 
 def _encode_with_progress(enc: Encoder, texts: list[str], tick: Callable[[float], None],
                           batch: int = 256) -> np.ndarray:
-    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
-    for i in range(0, len(texts), batch):
-        out[i:i + batch] = enc.encode(texts[i:i + batch])
-        tick(min(i + batch, len(texts)) / max(len(texts), 1))
-    return out
+    """Embed ``texts``; a sentence repeated in the batch (syndicated copy) is embedded once."""
+    first: dict[str, int] = {}
+    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64,
+                        count=len(texts))
+    unique = list(first)
+    vecs = np.zeros((len(unique), enc.dim), dtype=np.float32)
+    for i in range(0, len(unique), batch):
+        vecs[i:i + batch] = enc.encode(unique[i:i + batch])
+        tick(min(i + batch, len(unique)) / max(len(unique), 1))
+    return vecs[where] if len(texts) else np.zeros((0, enc.dim), dtype=np.float32)

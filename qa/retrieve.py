@@ -76,9 +76,9 @@ class Filters(BaseModel):
             ok &= np.isin(seg.art_outlets, [o.lower() for o in self.outlets])
         dated = seg.art_dates != ""
         if self.date_from:
-            ok &= dated & (seg.art_dates >= self.date_from[:10]).astype(bool)
+            ok &= dated & (seg.art_dates >= self.date_from[:10])
         if self.date_to:
-            ok &= dated & (seg.art_dates <= self.date_to[:10]).astype(bool)
+            ok &= dated & (seg.art_dates <= self.date_to[:10])
         return live & ok[seg.row_article]
 
 
@@ -262,17 +262,18 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
 
 
-def _copies(idx: Index, p: Passage, f: Filters) -> list[Passage]:
-    """Other live sentences, passing the filters, with exactly ``p``'s normalised text."""
+def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[Passage]:
+    """Other live sentences, passing the filters (``masks`` per segment), with exactly
+    ``p``'s normalised text."""
     h = text_hash(p.text)
     out = []
     if not h:
         return out
-    for info, seg, live in idx.segments:
+    for info, seg, _ in idx.segments:
         rows = seg.rows_with_hash(h)
-        if not len(rows):
+        if not len(rows) or info.name not in masks:
             continue
-        ok = f.mask(seg, live)[rows]
+        ok = masks[info.name][rows]
         for r in rows[ok]:
             gid = info.base + int(r)
             if gid != p.id:
@@ -299,16 +300,19 @@ class Pool:
 
 
 def candidates(question: str, idx: Index, f: Filters | None = None,
-               n: int = CANDIDATES) -> Pool | None:
+               n: int = CANDIDATES, masks: dict[str, np.ndarray] | None = None
+               ) -> Pool | None:
     """The candidate pool of ``question``: up to ``n`` dense and ``n`` BM25 hits per
     segment, with the features of :mod:`qa.rank` (BM25 normalised by the pool's best).
     ``None`` when no row passes the filters. Callers hold ``idx.lock``."""
     f = f or Filters()
+    if masks is None:
+        masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
     qv = idx.encoder.encode([question])[0]
     terms = tokenize(question)
     qa = rank.analyse(question)
-    cands = [c for info, seg, live in idx.segments if seg.count
-             for c in [_segment_candidates(info, seg, f.mask(seg, live), qv, terms, qa, n)]
+    cands = [c for info, seg, _ in idx.segments if seg.count
+             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n)]
              if c is not None]
     if not cands:
         return None
@@ -359,7 +363,8 @@ def retrieve(
         return []
     names = rank.FEATURES
     with idx.lock:
-        pool = candidates(q, idx, f, max(CANDIDATES, 4 * k))
+        masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
+        pool = candidates(q, idx, f, max(CANDIDATES, 4 * k), masks)
         if pool is None:
             return []
         cands, feats, owner, local, vecs = (pool.cands, pool.features, pool.owner,
@@ -388,6 +393,6 @@ def retrieve(
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
             chosen.append((p, pos))
         for p, _ in chosen:
-            for other in _copies(idx, p, f):
+            for other in _copies(idx, p, masks):
                 _add_source(p, other)
     return [p for p, _ in chosen]
