@@ -154,8 +154,18 @@ def read_manifest(path: Path) -> Manifest:
     if not mpath.exists():
         raise IndexMissing(path)
     try:
-        raw = json.loads(mpath.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        data = mpath.read_bytes()
+    except OSError as e:
+        raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
+    # the common case parses straight into the model (no intermediate dicts: an archive's
+    # manifest lists every article, and a dict per article would cost memory for good)
+    with contextlib.suppress(ValueError):
+        m = Manifest.model_validate_json(data)
+        if m.format == FORMAT:
+            return m
+    try:
+        raw = json.loads(data)
+    except ValueError as e:
         raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         fmt = raw.get("format") if isinstance(raw, dict) else None
