@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -239,7 +240,7 @@ def _sha256(path: Path) -> str:
 
 
 SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
-                 "row_article.npy", "texthash.npy", "article_meta.json")
+                 "row_article.npy", "texthash.npy", "article_meta.json", "article_lines.npy")
 
 
 def text_key(text: str) -> str:
@@ -286,6 +287,7 @@ def write_segment(
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(a.model_dump_json(exclude={"path"}) + "\n")
+    np.save(tmp / "article_lines.npy", _line_bounds(tmp / "articles.jsonl"))
     (tmp / "article_meta.json").write_text(json.dumps(
         {"ids": [a.id for a in articles], "outlets": [a.outlet for a in articles],
          "published": [a.published for a in articles]}, ensure_ascii=False))
@@ -308,6 +310,16 @@ def write_segment(
     _fsync_dir(root)
 
 
+def _line_bounds(path: Path) -> np.ndarray:
+    """Byte offset of each line start in ``path``, plus its size (read sequentially)."""
+    bounds, pos = [0], 0
+    with open(path, "rb") as f:
+        for line in f:
+            pos += len(line)
+            bounds.append(pos)
+    return np.asarray(bounds, dtype=np.int64)
+
+
 class ArticleStore:
     """The articles of one segment, read from ``articles.jsonl`` (memory-mapped) on demand:
     ``store[i]`` parses line ``i``. Behaves as a read-only list of :class:`Article`."""
@@ -316,12 +328,9 @@ class ArticleStore:
         self._file = open(path, "rb")  # noqa: SIM115
         size = os.fstat(self._file.fileno()).st_size
         self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        starts, pos = [], 0
-        while pos < size:
-            starts.append(pos)
-            nl = self._mm.find(b"\n", pos)
-            pos = size if nl < 0 else nl + 1
-        self._bounds = np.asarray(starts + [size], dtype=np.int64)
+        self._bounds = np.load(path.with_name("article_lines.npy"))
+        if int(self._bounds[-1]) != size:
+            raise ValueError("articles.jsonl and article_lines.npy disagree")
 
     def __len__(self) -> int:
         return len(self._bounds) - 1
@@ -417,6 +426,7 @@ class SegmentReader:
 
     def rows_with_hash(self, h: int) -> np.ndarray:
         """Rows whose sentence has text hash ``h`` (syndicated copies)."""
+        h = np.uint64(h)
         if self._hash_order is None:
             order = np.argsort(self.text_hashes, kind="stable")
             self._sorted_hashes = self.text_hashes[order]
@@ -599,7 +609,7 @@ class Index:
     def sentence(self, gid: int) -> Sentence:
         """The stored sentence with global id ``gid``."""
         _, seg, row = self.locate(gid)
-        return _row_sentence(seg, row)
+        return _row_sentence(seg, row, self.manifest)
 
     def passage(self, gid: int, score: float = 0.0) -> Passage:
         s = self.sentence(gid)
@@ -1001,9 +1011,13 @@ def _delete_rows(m: Manifest, entry: ArticleEntry) -> None:
             return
 
 
-def _row_sentence(seg: SegmentReader, row: int) -> Sentence:
+def _row_sentence(seg: SegmentReader, row: int, manifest: Manifest | None = None) -> Sentence:
     r = seg.row(row)
-    art = seg.articles[r["a"]]
+    entry = manifest.articles.get(str(seg.art_ids[r["a"]])) if manifest is not None else None
+    # the manifest holds the article's metadata: no need to read the article itself
+    art = (SimpleNamespace(id=str(seg.art_ids[r["a"]]), title=entry.title,
+                           outlet=entry.outlet, published=entry.published, url=entry.url)
+           if entry is not None and entry.segment == seg.name else seg.articles[r["a"]])
     att = r.get("attribution")
     return Sentence(
         article_id=art.id, text=r["text"], start=r["start"], end=r["end"],

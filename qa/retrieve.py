@@ -176,10 +176,17 @@ def _source(p: Passage) -> SourceRef:
                      published=p.published, url=p.url, start=p.start, end=p.end)
 
 
-def _add_source(first: Passage, other: Passage) -> None:
-    if other.article_id != first.article_id and all(
-            s.article_id != other.article_id for s in first.also_in):
-        first.also_in.append(_source(other))
+def _add_source(first: Passage, other: Passage | SourceRef,
+                seen: dict[int, set[str]] | None = None) -> None:
+    """Add ``other`` to ``first.also_in`` unless it is the same article or listed already
+    (``seen`` caches the listed ids per passage, so many copies cost linear time)."""
+    if other.article_id == first.article_id:
+        return
+    seen = {} if seen is None else seen
+    seen = seen.setdefault(id(first), {s.article_id for s in first.also_in})
+    if other.article_id not in seen:
+        seen.add(other.article_id)
+        first.also_in.append(other if isinstance(other, SourceRef) else _source(other))
 
 
 def dedupe(passages: list[Passage], vectors: np.ndarray | None = None) -> list[Passage]:
@@ -262,7 +269,7 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
 
 
-def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[Passage]:
+def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[SourceRef]:
     """Other live sentences, passing the filters (``masks`` per segment), with exactly
     ``p``'s normalised text."""
     h = text_hash(p.text)
@@ -275,9 +282,15 @@ def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[Passag
             continue
         ok = masks[info.name][rows]
         for r in rows[ok]:
-            gid = info.base + int(r)
-            if gid != p.id:
-                out.append(idx.passage(gid))
+            if info.base + int(r) == p.id:
+                continue
+            aid = str(seg.art_ids[seg.row_article[r]])
+            e = idx.manifest.articles.get(aid)
+            row = seg.row(int(r))
+            out.append(SourceRef(article_id=aid, title=e.title if e else "",
+                                 outlet=e.outlet if e else None,
+                                 published=e.published if e else None,
+                                 url=e.url if e else None, start=row["start"], end=row["end"]))
     return out
 
 
@@ -372,6 +385,7 @@ def retrieve(
         fused = rank.fuse(feats, weights)
         order = np.argsort(-fused, kind="stable")
         chosen: list[tuple[Passage, int]] = []  # (passage, candidate position)
+        seen: dict[int, set[str]] = {}
         sims = None  # candidates x chosen cosines, once k passages are chosen
         for pos in order:
             if len(chosen) >= k:
@@ -388,11 +402,11 @@ def retrieve(
                 continue
             p = idx.passage(c.info.base + row, float(fused[pos]))
             if dup is not None:
-                _add_source(dup, p)
+                _add_source(dup, p, seen)
                 continue
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
             chosen.append((p, pos))
         for p, _ in chosen:
             for other in _copies(idx, p, masks):
-                _add_source(p, other)
+                _add_source(p, other, seen)
     return [p for p, _ in chosen]
