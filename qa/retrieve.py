@@ -183,9 +183,10 @@ def _add_source(first: Passage, other: Passage | SourceRef,
     if other.article_id == first.article_id:
         return
     seen = {} if seen is None else seen
-    seen = seen.setdefault(id(first), {s.article_id for s in first.also_in})
-    if other.article_id not in seen:
-        seen.add(other.article_id)
+    if id(first) not in seen:
+        seen[id(first)] = {s.article_id for s in first.also_in}
+    if other.article_id not in seen[id(first)]:
+        seen[id(first)].add(other.article_id)
         first.also_in.append(other if isinstance(other, SourceRef) else _source(other))
 
 
