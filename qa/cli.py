@@ -85,7 +85,10 @@ def cmd_add(args) -> int:
     else:
         print(report.summary())
         for new, old in report.duplicates:
-            print(f"  duplicate: {new} has the same content as {old} (not indexed again)")
+            if new == old:
+                print(f"  duplicate: {new} appears more than once in the input (indexed once)")
+            else:
+                print(f"  duplicate: {new} has the same content as {old} (not indexed again)")
         for r in report.rejected:
             print(f"  rejected: {r.path}: {r.reason}")
     return 0 if (report.added or report.updated or report.unchanged or report.duplicates
