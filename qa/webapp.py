@@ -167,20 +167,23 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
     """
     svc = ChatService(index)
 
-    def respond(message: str, history: list, outlets, date_from, date_to):
+    # Two steps, so the question shows at once and the answer arrives in one update (a
+    # streamed last update would re-render the chat and close a Sources box just opened).
+    def post(message: str, history: list):
         message = (message or "").strip()
         if not message:
-            yield "", history
-            return
-        history = list(history or []) + [{"role": "user", "content": message}]
-        yield "", history
+            return "", history, ""
+        return "", list(history or []) + [{"role": "user", "content": message}], message
+
+    def respond(question: str, history: list, outlets, date_from, date_to):
+        if not question:
+            return history
         try:
             filters = make_filters(outlets, date_from, date_to)
-            a = svc.ask(message, filters)
+            a = svc.ask(question, filters)
         except FactcheckError as e:
-            yield "", history + [{"role": "assistant", "content": _error_md(e)}]
-            return
-        yield "", history + chat_messages(a, filtered=filters is not None)
+            return list(history) + [{"role": "assistant", "content": _error_md(e)}]
+        return list(history) + chat_messages(a, filtered=filters is not None)
 
     def chat(message: str) -> str:
         """Ask the articles a question; returns the reply with its numbered sources as text."""
@@ -248,12 +251,15 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
                     add_result = gr.Markdown(elem_id="fc-add-result")
 
         filt = [outlets, date_from, date_to]
-        msg.submit(respond, [msg, chatbot, *filt], [msg, chatbot], api_visibility="private",
-                   concurrency_limit=4, concurrency_id="ask")
-        chatbot.example_select(_example_text, None, msg, api_visibility="private",
-                               queue=False).then(
-            respond, [msg, chatbot, *filt], [msg, chatbot], api_visibility="private",
-            concurrency_limit=4, concurrency_id="ask")
+        question = gr.State("")
+        for trigger in (msg.submit(post, [msg, chatbot], [msg, chatbot, question],
+                                   api_visibility="private", queue=False),
+                        chatbot.example_select(_example_text, None, msg,
+                                               api_visibility="private", queue=False).then(
+                            post, [msg, chatbot], [msg, chatbot, question],
+                            api_visibility="private", queue=False)):
+            trigger.then(respond, [question, chatbot, *filt], chatbot, api_visibility="private",
+                         concurrency_limit=4, concurrency_id="ask")
         gr.api(chat, api_name="chat", concurrency_limit=4, concurrency_id="ask")
         clear_filters.click(lambda: ([], "", ""), None, filt, api_visibility="private",
                             queue=False)
@@ -261,6 +267,9 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
                       concurrency_limit=1).then(
             corpus_panel, None, [corpus, outlets], api_visibility="private")
         demo.load(corpus_panel, None, [corpus, outlets], api_visibility="private")
+        # articles added elsewhere (factcheck add, another browser) show up in the panel too
+        gr.Timer(60).tick(lambda: corpus_panel()[0], None, corpus, api_visibility="private",
+                          show_progress="hidden", queue=False)
     demo.service = svc  # for tests and tools
     return demo
 

@@ -97,9 +97,15 @@ def ask(page, question: str):
 
 
 def open_sources(row) -> str:
+    """Open the answer's Sources box; its text once it has finished opening."""
     row.locator(".thought .title").last.click()
     box = row.locator(".thought").last
     box.locator(".message-content").first.wait_for()
+    # the box slides open: wait until its height holds still for one poll (for screenshots)
+    box.evaluate("el => { el.__h = -1; }")
+    row.page.wait_for_function(
+        "el => { const h = el.getBoundingClientRect().height; const same = h === el.__h; "
+        "el.__h = h; return same; }", arg=box.element_handle(), polling=150)
     return box.inner_text()
 
 
