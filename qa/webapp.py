@@ -214,7 +214,8 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
             return _error_md(e), None
         return render.render_add_report(report, titles), None
 
-    with gr.Blocks(title="factcheck", analytics_enabled=False) as demo:
+    # uploads sit in Gradio's cache only until they are indexed: purge hourly what is an hour old
+    with gr.Blocks(title="factcheck", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## factcheck\nAsk about the indexed news articles. Every answer cites "
                     "its sentences and says who said them.")
         with gr.Row(equal_height=False):

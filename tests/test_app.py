@@ -200,3 +200,23 @@ def test_factcheck_serve(app_index, tmp_path):
                        timeout=120)
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
     assert "no index at" in r.stderr and "factcheck add" in r.stderr
+
+
+def test_uploads_over_the_limit_are_refused_by_the_server(server):
+    import httpx
+
+    from qa.ingest import MAX_BYTES
+
+    demo, url = server
+    up = f"{url}gradio_api/upload"
+    r = httpx.post(up, files={"files": ("big.txt", b"a" * (MAX_BYTES + 1), "text/plain")})
+    assert r.status_code == 413
+    # a client-chosen name with path parts lands inside the server's upload folder, and
+    # from there only its base name is used (as the article id of a text file)
+    r = httpx.post(up, files={"files": ("../../escape me.txt", b"Title\n\nA body sentence.",
+                                        "text/plain")})
+    assert r.status_code == 200
+    [path] = r.json()
+    assert os.path.basename(path) == "escape me.txt"
+    report, _ = demo.service.add_files([path])
+    assert report.added == ["escape me"]
