@@ -305,6 +305,24 @@ def render_text(a: Answer) -> str:
     return "\n\n".join(out)
 
 
+def filters_note(outlets: list[str] | None, date_from: str | None, date_to: str | None) -> str:
+    """What the answer was restricted to, in words (shown under a filtered answer).
+
+    >>> filters_note(["reuters", "ahram"], "2017-01-01", None)
+    '*Searched only: reuters, ahram; from 2017\\\\-01\\\\-01*'
+    """
+    parts = []
+    if outlets:
+        parts.append(", ".join(escape_md(o) for o in outlets))
+    if date_from and date_to:
+        parts.append(f"{escape_md(date_from)} to {escape_md(date_to)}")
+    elif date_from:
+        parts.append(f"from {escape_md(date_from)}")
+    elif date_to:
+        parts.append(f"up to {escape_md(date_to)}")
+    return f"*Searched only: {'; '.join(parts)}*" if parts else ""
+
+
 # --- the corpus panel and upload reports -------------------------------------------------------
 
 def _count(n: int, word: str) -> str:

@@ -167,8 +167,7 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
     """
     svc = ChatService(index)
 
-    # Two steps, so the question shows at once and the answer arrives in one update (a
-    # streamed last update would re-render the chat and close a Sources box just opened).
+    # Two steps: the question shows at once (unqueued), the answer arrives in one update.
     def post(message: str, history: list):
         message = (message or "").strip()
         if not message:
@@ -183,7 +182,7 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
             a = svc.ask(question, filters)
         except FactcheckError as e:
             return list(history) + [{"role": "assistant", "content": _error_md(e)}]
-        return list(history) + chat_messages(a, filtered=filters is not None)
+        return list(history) + chat_messages(a, filters)
 
     def chat(message: str) -> str:
         """Ask the articles a question; returns the reply with its numbered sources as text."""
@@ -280,11 +279,11 @@ def _example_text(evt: gr.SelectData) -> str:
     return v.get("text", "") if isinstance(v, dict) else str(v or "")
 
 
-def chat_messages(a: Answer, filtered: bool = False) -> list[dict]:
+def chat_messages(a: Answer, filters: Filters | None = None) -> list[dict]:
     """The chat messages for one answer: the reply, then a collapsed *Sources* box."""
     body = render.render_answer_markdown(a)
-    if filtered:
-        body += "\n\n*(filters applied)*"
+    if filters is not None and filters.active():
+        body += "\n\n" + render.filters_note(filters.outlets, filters.date_from, filters.date_to)
     out = [{"role": "assistant", "content": body}]
     if a.citations or a.passages:
         out.append({"role": "assistant", "content": render.render_sources_markdown(a),

@@ -171,6 +171,8 @@ def test_chat_messages_put_sources_in_a_closed_box():
     assert "<mark>400 to 600</mark>" in box["content"]
     [only] = chat_messages(answers.Answer(question="q"))
     assert "No sentence in the articles" in only["content"]
+    body = chat_messages(answers.cited(), make_filters(["reuters"], "2017", None))[0]["content"]
+    assert body.endswith("*Searched only: reuters; from 2017\\-01\\-01*")
 
 
 def test_factcheck_serve(app_index, tmp_path):
