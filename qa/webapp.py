@@ -184,10 +184,12 @@ def build_demo(index: str | os.PathLike | None = None) -> gr.Blocks:
             return list(history) + [{"role": "assistant", "content": _error_md(e)}]
         return list(history) + chat_messages(a, filters)
 
-    def chat(message: str) -> str:
-        """Ask the articles a question; returns the reply with its numbered sources as text."""
+    def chat(message: str, outlets: list[str] | None = None, date_from: str | None = None,
+             date_to: str | None = None) -> str:
+        """Ask the articles a question; returns the reply with its numbered sources as text.
+        Optional: only these outlets, only articles dated from / to (YYYY-MM-DD)."""
         try:
-            return render.render_text(svc.ask(message))
+            return render.render_text(svc.ask(message, make_filters(outlets, date_from, date_to)))
         except FactcheckError as e:
             raise gr.Error(str(e)) from None
 

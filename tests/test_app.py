@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -222,3 +223,15 @@ def test_uploads_over_the_limit_are_refused_by_the_server(server):
     assert os.path.basename(path) == "escape me.txt"
     report, _ = demo.service.add_files([path])
     assert report.added == ["escape me"]
+
+
+def test_chat_endpoint_takes_optional_filters(client):
+    q = "How many civilians were killed?"
+    reply = client.predict(q, ["reuters"], api_name="/chat")
+    lines = [ln for ln in reply.split("\nSources:\n", 1)[1].splitlines() if ln.startswith("[")]
+    assert len(lines) == 5 and all(" | reuters | " in ln for ln in lines)
+    reply = client.predict(q, date_from="2017", date_to="2017-06", api_name="/chat")
+    dates = re.findall(r" \| (\d{4}-\d{2})-\d{2}", reply)
+    assert len(dates) == 5 and all("2017-01" <= d <= "2017-06" for d in dates), reply
+    with pytest.raises(Exception, match="is not understood; write it as YYYY-MM-DD"):
+        client.predict(q, date_from="garbage", api_name="/chat")
