@@ -190,10 +190,6 @@ def citation_markdown(c: Citation) -> str:
     return "\n".join(lines)
 
 
-def _passage_markdown(n: int, p: Passage) -> str:
-    return citation_markdown(Citation(n=n, passage=p))
-
-
 def verdict_markdown(v: Verdict) -> str:
     """A badge (styled by the app's CSS, readable without it), then the reason in words.
 
@@ -221,45 +217,76 @@ def figures_markdown(figures: list[Figure]) -> str:
 
 # --- whole answers -----------------------------------------------------------------------------
 
+_LIST_LINE = re.compile(r"^\s*(?:[-*\u2022]\s|\[\d+\]\s)")
+
+
+def reply_lines(reply: str | None) -> list[str]:
+    """The prose lines of a reply, without the lists the chat shows in structured form.
+
+    A reply lists figures (``- 48, according to ...``) and passages (``[1] "..."``) on
+    lines of their own, each list under a heading line ending in ``:``; the chat shows
+    those as a table and a Sources box, so only the prose remains here.
+
+    >>> reply_lines("48 people were killed [1].\\nThe sources disagree:\\n- 48 [1]\\n- 50 [2]\\n"
+    ...             "(Low confidence: check the cited sentence.)")
+    ['48 people were killed [1].', '(Low confidence: check the cited sentence.)']
+    """
+    lines = [ln for ln in (reply or "").splitlines() if ln.strip()]
+    keep = []
+    for i, ln in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if _LIST_LINE.match(ln) or (ln.rstrip().endswith(":") and _LIST_LINE.match(nxt)):
+            continue
+        keep.append(ln)
+    return keep
+
+
+def _shown_citations(a: Answer) -> list[Citation]:
+    """What the Sources box lists: the citations (numbered as in the reply), else - for a
+    declined question without them - the closest retrieved passages."""
+    if a.citations:
+        return a.citations
+    return [Citation(n=i, passage=p) for i, p in enumerate(a.passages, 1)]
+
+
+def _figures_heading(a: Answer) -> str:
+    return "The sources disagree:" if a.conflict else "The sources give different figures:"
+
+
 def render_answer_markdown(a: Answer) -> str:
-    """The visible part of the reply: the answer, the reply with its ``[n]`` markers, the
-    verdict badge, the table of disagreeing figures; or a plain decline."""
+    """The visible part of the reply: the verdict badge of a claim, the short answer, the
+    reply's prose with its ``[n]`` markers, the table of differing figures; or a plain
+    decline ("Not in the articles")."""
     parts: list[str] = []
     if a.verdict is not None:  # a claim: the verdict is the headline
         parts.append(verdict_markdown(a.verdict))
+    prose = "\n".join(escape_md(ln) for ln in reply_lines(a.reply))
     if a.abstained:
-        parts.append("**Not in the articles.** "
-                     + (escape_md(a.reply) if a.reply else
-                        "No indexed sentence supports an answer to this question.")
-                     + ("\nThe closest passages are below."
-                        if a.passages or a.citations else ""))
+        head = "" if a.verdict is not None else "**Not in the articles.** "
+        parts.append(head + (prose or "No indexed sentence supports an answer to this "
+                                      "question.")
+                     + ("\nThe closest passages are below." if _shown_citations(a) else ""))
     else:
         if a.answer:
             parts.append(f"### {escape_md(a.answer)}")
-        if a.reply:
-            parts.append(escape_md(a.reply))
+        if prose:
+            parts.append(prose)
         elif not a.citations:
             parts.append("No sentence in the articles matches this question.")
     if a.figures and (a.conflict or len(a.figures) > 1):
-        parts.append("**The sources give different figures:**\n\n" + figures_markdown(a.figures))
+        parts.append(f"**{_figures_heading(a)}**\n\n" + figures_markdown(a.figures))
     return "\n\n".join(parts)
 
 
 def sources_title(a: Answer) -> str:
     """Title of the collapsible box under the answer."""
-    if a.abstained or not a.citations:
-        n = len(a.passages) or len(a.citations)
-        return f"Closest passages ({n})"
-    return f"Sources ({len(a.citations)})"
+    n = len(_shown_citations(a))
+    return f"Closest passages ({n})" if a.abstained or not a.citations else f"Sources ({n})"
 
 
 def render_sources_markdown(a: Answer) -> str:
-    """Every cited sentence (or, for a declined question, the closest passages)."""
-    if a.citations and not a.abstained:
-        blocks = [citation_markdown(c) for c in a.citations]
-    else:
-        ps = a.passages or [c.passage for c in a.citations]
-        blocks = [_passage_markdown(i, p) for i, p in enumerate(ps, 1)]
+    """Every cited sentence (for a declined question, the closest passages)."""
+    blocks = [citation_markdown(c) for c in _shown_citations(a)]
     return "\n\n".join(blocks) if blocks else "No passages."
 
 
@@ -268,36 +295,39 @@ def _plain(text: str | None) -> str:
 
 
 def render_text(a: Answer) -> str:
-    """The reply as plain text, with its sources: what the ``/chat`` API returns."""
+    """The reply as plain text, with its sources: what the ``/chat`` API returns.
+
+    Same parts as the chat: verdict, short answer, the reply's prose, the differing
+    figures, then the numbered sources (or closest passages) with who said each.
+    """
     out: list[str] = []
     if a.verdict is not None:
         out.append(f"Verdict: {a.verdict.label} — {_plain(a.verdict.reason)}")
+    prose = "\n".join(_plain(ln) for ln in reply_lines(a.reply))
     if a.abstained:
-        out.append("Not in the articles." + (f" {_plain(a.reply)}" if a.reply else ""))
+        head = "" if a.verdict is not None else "Not in the articles."
+        out.append(" ".join(x for x in (head, prose) if x))
     else:
         if a.answer and a.answer not in (a.reply or ""):
             out.append(_plain(a.answer))
-        if a.reply:
-            out.append(_plain(a.reply))
+        if prose:
+            out.append(prose)
     if a.figures and (a.conflict or len(a.figures) > 1):
-        lines = ["The sources give different figures:"]
+        lines = [_figures_heading(a)]
         for f in a.figures:
             who = "; ".join(x for x in (", ".join(f.sources), ", ".join(f.outlets),
                                         ", ".join(f.dates)) if x)
             cites = " ".join(f"[{n}]" for n in f.citations)
             lines.append(f"- {_plain(f.value)} {cites} — {who}".rstrip(" —"))
         out.append("\n".join(lines))
-    if a.citations and not a.abstained:
-        items = [(c.n, c.passage) for c in a.citations]
-        head = "Sources:"
-    else:
-        items = list(enumerate(a.passages or [c.passage for c in a.citations], 1))
-        head = "Closest passages:"
-    if items:
-        lines = [head]
-        for n, p in items:
+    shown = _shown_citations(a)
+    if shown:
+        lines = ["Closest passages:" if a.abstained or not a.citations else "Sources:"]
+        for c in shown:
+            p = c.passage
             meta = " | ".join(_plain(x) for x in (p.title, p.outlet, p.published, p.url) if x)
-            lines.append(f"[{n}] \"{_plain(p.text)}\" ({source_line(p.attribution)})"
+            stance = f" [{c.stance}]" if c.stance and c.stance != "neutral" else ""
+            lines.append(f"[{c.n}]{stance} \"{_plain(p.text)}\" ({source_line(p.attribution)})"
                          + (f" | {meta}" if meta else ""))
         out.append("\n".join(lines))
     if not out:

@@ -91,3 +91,24 @@ def hostile() -> Answer:
                            Figure(value="78", citations=[1])],
                   verdict=Verdict(label="SUPPORTED", reason="<img src=x onerror=alert(5)>"),
                   passages=[p])
+
+
+def declined_with_closest() -> Answer:
+    """Shaped like ``qa.answer``'s decline: the closest passages are numbered citations and
+    the reply lists them under a heading."""
+    ps = [passage("Hasakeh city is the capital of the province.", aid="c1", outlet="sana"),
+          passage("Shelling hit the capital.", aid="c2", outlet="trt")]
+    cites = [Citation(n=i, passage=p) for i, p in enumerate(ps, 1)]
+    reply = ("The articles do not say what is the capital of Australia.\nThe closest passages:\n"
+             + "\n".join(f'[{c.n}] "{c.passage.text}" (reported by {c.passage.outlet})'
+                         for c in cites))
+    return Answer(question="What is the capital of Australia?", abstained=True, reply=reply,
+                  citations=cites, passages=[passage("Unrelated.", aid="z")] + ps)
+
+
+def conflict_with_listed_figures() -> Answer:
+    a = conflict()
+    a.reply = ("at least 58, according to the Syrian Observatory for Human Rights [1].\n"
+               "The sources disagree:\n- at least 58, according to SOHR [1]\n"
+               "- 72, according to WHO [2]\n(Low confidence: check the cited sentence.)")
+    return a

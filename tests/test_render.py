@@ -229,3 +229,29 @@ def test_corpus_and_upload_reports_escape_names():
               "Duplicate: id d has the same text as id e",
               "Rejected: <script>x</script>.txt — empty file"):
         assert s in shown, s
+
+
+def test_reply_lists_become_the_table_and_the_box_not_repeated_prose():
+    a = answers.conflict_with_listed_figures()
+    body = text_of(render.render_answer_markdown(a))
+    assert "according to SOHR" not in body and "The sources disagree:" in body  # table heading
+    assert "at least 58, according to the Syrian Observatory for Human Rights [1]." in body
+    assert "(Low confidence: check the cited sentence.)" in body
+    txt = render.render_text(a)
+    assert "according to SOHR" not in txt and txt.count("- at least 58 [1]") == 1
+
+
+def test_decline_shows_the_closest_passages_numbered_as_in_the_reply():
+    a = answers.declined_with_closest()
+    body = text_of(render.render_answer_markdown(a))
+    assert body.startswith("Not in the articles. The articles do not say what is the capital")
+    assert "Hasakeh" not in body
+    assert render.sources_title(a) == "Closest passages (2)"
+    box = text_of(render.render_sources_markdown(a))
+    assert box.index("[1] “Hasakeh city") < box.index("[2] “Shelling hit") and "Unrelated" not in box
+    txt = render.render_text(a)
+    assert txt.count("Hasakeh city") == 1 and "\nClosest passages:\n[1] \"Hasakeh" in txt
+
+
+def test_claim_sources_carry_their_stance_in_text():
+    assert "[1] [refutes] \"The SDF said it has not" in render.render_text(answers.verdict())
