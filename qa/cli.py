@@ -12,6 +12,8 @@ Examples::
     factcheck serve --port 7860             # the chat, on http://127.0.0.1:7860
     factcheck eval qa --corpus ../shared/eval/corpus/xquad_dev.jsonl \\
         --questions ../shared/eval/qa/xquad_dev.jsonl --out preds.jsonl
+    factcheck eval attribution --docs ../shared/eval/attribution/polnear_dev.jsonl \\
+        --out attr.jsonl
 """
 
 from __future__ import annotations
@@ -173,11 +175,24 @@ def _filters(args):
                    article_ids=args.article or None)
 
 
+def _warn_stale_attribution(path: Path) -> None:
+    """One line on stderr when the index's attributions predate the current extractor."""
+    from qa.index import _attribution_version
+    from qa.retrieve import open_index
+
+    stored = open_index(path).manifest.attribution
+    if stored != _attribution_version():
+        print(f"note: the sources shown were extracted by an older attribution version "
+              f"({stored or 'none'}); run 'factcheck rebuild --index {path}' to update them",
+              file=sys.stderr)
+
+
 def cmd_search(args) -> int:
     from qa.retrieve import retrieve
 
     passages = retrieve(args.question, k=args.k, index=_index_path(args),
                         filters=_filters(args))
+    _warn_stale_attribution(_index_path(args))
     if args.json:
         for p in passages:
             _print_json(p.model_dump())
@@ -207,6 +222,11 @@ def cmd_eval(args) -> int:
                 raise FactcheckError("eval qa needs --corpus PATH and --questions FILE")
             scores = evaluate.eval_qa(args.corpus, args.questions, args.out, log=log,
                                       progress=progress)
+        elif args.what == "attribution":
+            if not args.docs:
+                raise FactcheckError("eval attribution needs --docs FILE (JSONL of "
+                                     '{"id", "text", "attributions"})')
+            scores = evaluate.eval_attribution(args.docs, args.out, progress=progress)
         else:
             raise FactcheckError(f"unknown evaluation {args.what!r}")
     finally:
@@ -310,10 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", parents=[common, prog],
                        help="score the product on evaluation data (../shared/eval)")
-    e.add_argument("what", choices=["qa"])
+    e.add_argument("what", choices=["qa", "attribution"])
     e.add_argument("--corpus", action="append", metavar="PATH",
                    help="articles to index (repeatable)")
     e.add_argument("--questions", metavar="FILE", help="QA gold file (JSONL)")
+    e.add_argument("--docs", metavar="FILE",
+                   help="attribution: documents (JSONL, PolNeAR format; gold optional)")
     e.add_argument("--out", metavar="FILE", required=True, help="predictions (JSONL)")
     e.set_defaults(func=cmd_eval)
     return p

@@ -150,3 +150,141 @@ def eval_qa(corpus: list[str], questions: str, out: str, k: int = 10,
             progress(i + 1, len(gold), "questions")
     write_jsonl(out, preds)
     return score_qa(preds, gold)
+
+
+# --- attribution (PolNeAR) ---------------------------------------------------------------------
+
+PRONOUN_SOURCES = {"he", "she", "they", "it", "i", "we", "you", "who", "which", "that", "him",
+                   "her", "them", "us", "his", "their", "its", "whom"}
+
+
+def _overlap(a, b) -> int:
+    if not a or not b:
+        return 0
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _norm_source(s: str | None) -> str:
+    s = re.sub(r"^(the|a|an)\s+", "", (s or "").lower().strip())
+    return " ".join(re.findall(r"[a-z0-9]+", s))
+
+
+def _antecedent(gold: list[dict], i: int) -> str | None:
+    """The nearest gold source before relation ``i`` that is not a pronoun."""
+    start = (gold[i].get("source_span") or [0])[0]
+    best = None
+    for g in gold:
+        sp = g.get("source_span")
+        if (sp and sp[0] < start and _norm_source(g.get("source")) not in PRONOUN_SOURCES
+                and (best is None or sp[0] > best[0])):
+            best = (sp[0], g.get("source"))
+    return best[1] if best else None
+
+
+def _source_right(g: dict, p: dict, gold: list[dict], gi: int) -> bool:
+    if not g.get("source_span") or not (p.get("source_span") or p.get("source")):
+        return False
+    if _overlap(g["source_span"], p.get("source_span")) > 0:
+        return True
+    if _norm_source(g.get("source")) in PRONOUN_SOURCES:
+        named = {_norm_source(p.get("source")), _norm_source(p.get("speaker"))} - {""}
+        ante = _norm_source(_antecedent(gold, gi))
+        # the pronoun itself, or the speaker it stands for (same name, or a part of it)
+        return bool(named & {_norm_source(g.get("source"))}) or any(
+            ante and (n == ante or n in ante.split() or ante in n) for n in named)
+    return False
+
+
+def score_attribution_doc(pred: list[dict], gold: list[dict]) -> tuple[int, int, int, int]:
+    """``(sources right, predicted sources, gold sources, relations matched)`` for one
+    document. A predicted relation is matched to at most one gold relation whose content
+    span it overlaps (pairs with a right source first, then by overlap)."""
+    pairs = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            ov = _overlap(g.get("content_span"), p.get("content_span"))
+            if ov > 0:
+                pairs.append((not _source_right(g, p, gold, gi), -ov, gi, pi))
+    pairs.sort()
+    used_g, used_p = set(), set()
+    right = matched = 0
+    for wrong, _, gi, pi in pairs:
+        if gi in used_g or pi in used_p:
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        matched += 1
+        right += not wrong
+    n_pred = sum(1 for p in pred if p.get("source_span") or p.get("source"))
+    n_gold = sum(1 for g in gold if g.get("source_span"))
+    return right, n_pred, n_gold, matched
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return round(p, 4), round(r, 4), round(f, 4)
+
+
+def score_attribution(preds: list[dict], gold: list[dict]) -> dict:
+    """Source precision, recall and F1 as ``../shared/eval/README.md`` defines them, plus
+    relation (content-overlap) P/R/F1.
+
+    >>> g = [{"id": "d", "attributions": [{"source": "Bali", "source_span": [0, 4],
+    ...       "content_span": [10, 20]}]}]
+    >>> p = [{"id": "d", "attributions": [{"source": "Bali", "source_span": [0, 4],
+    ...       "content_span": [12, 30]}]}]
+    >>> score_attribution(p, g)["source_f1"]
+    1.0
+    """
+    by_id = {p["id"]: p.get("attributions", []) for p in preds}
+    tp = n_pred = n_gold = rel_tp = rel_pred = rel_gold = 0
+    for g in gold:
+        grel = g.get("attributions", [])
+        prel = by_id.get(g["id"], [])
+        a, b, c, m = score_attribution_doc(prel, grel)
+        tp, n_pred, n_gold, rel_tp = tp + a, n_pred + b, n_gold + c, rel_tp + m
+        rel_pred += len(prel)
+        rel_gold += len(grel)
+    sp, sr, sf = _prf(tp, n_pred, n_gold)
+    rp, rr, rf = _prf(rel_tp, rel_pred, rel_gold)
+    return {"documents": len(gold), "gold_relations": rel_gold, "predicted_relations": rel_pred,
+            "source_precision": sp, "source_recall": sr, "source_f1": sf,
+            "relation_precision": rp, "relation_recall": rr, "relation_f1": rf}
+
+
+def eval_attribution(docs: str, out: str, progress=None) -> dict:
+    """Extract attributions from every document of ``docs`` (PolNeAR-format JSONL:
+    ``{"id", "text", "attributions"?}``), write predictions to ``out`` (offsets into each
+    ``text``) and, when the documents carry gold ``attributions``, return the scores of
+    :func:`score_attribution` (else just the counts)."""
+    from qa.attribution import predictions
+    from qa.errors import FactcheckError
+
+    try:
+        gold = read_jsonl(docs)
+    except (OSError, ValueError) as e:
+        raise FactcheckError(f"cannot read {docs}: {e}; give a JSONL file of "
+                             '{"id", "text", "attributions"} objects') from e
+    bad = next((i for i, g in enumerate(gold, 1)
+                if not isinstance(g, dict) or not isinstance(g.get("text"), str)
+                or "id" not in g), None)
+    if bad is not None:
+        raise FactcheckError(f"{docs} line {bad} has no \"id\" and \"text\"; each line must "
+                             'be {"id", "text", "attributions"}')
+    preds = []
+    t0 = time.perf_counter()
+    for i, g in enumerate(gold):
+        preds.append({"id": g["id"], "attributions": predictions(g["text"])})
+        if progress is not None:
+            progress(i + 1, len(gold), "documents")
+    write_jsonl(out, preds)
+    secs = time.perf_counter() - t0
+    if any("attributions" in g for g in gold):
+        scores = score_attribution(preds, gold)
+    else:
+        scores = {"documents": len(gold),
+                  "predicted_relations": sum(len(p["attributions"]) for p in preds)}
+    scores["seconds"] = round(secs, 1)
+    return scores

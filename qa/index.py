@@ -8,6 +8,10 @@ Layout of an index folder (default ``./index``)::
         sentences.jsonl    one JSON object per sentence (text, offsets, attribution, ...)
         lines.npy          byte offset of each line of sentences.jsonl (lazy, mmap access)
         articles.jsonl     the full articles (so ``rebuild`` never needs the original files)
+        row_article.npy    which article each row belongs to
+        texthash.npy       64-bit hash of each sentence's normalised text (syndicated copies)
+        bm25/              the segment's BM25 index (bm25s, memory-mapped; see qa.lexical)
+        dense.faiss        quantised FAISS index, for segments too large for exact search
         segment.json       counts and sha256 of the files above, written last
     .lock                  present while a writer works (holds its PID)
 
@@ -35,12 +39,14 @@ import json
 import logging
 import mmap
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -51,8 +57,9 @@ from qa.models import AddReport, Article, Attribution, Passage, Rejection, Sente
 from qa.sentences import split_spans
 
 log = logging.getLogger(__name__)
+_KEY_WORD = re.compile(r"\w+")
 
-FORMAT = 1
+FORMAT = 2  # 2: per-segment BM25 index, text hashes, saved FAISS index
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 DEFAULT_INDEX = "index"
@@ -148,8 +155,18 @@ def read_manifest(path: Path) -> Manifest:
     if not mpath.exists():
         raise IndexMissing(path)
     try:
-        raw = json.loads(mpath.read_text("utf-8"))
-    except (OSError, ValueError) as e:
+        data = mpath.read_bytes()
+    except OSError as e:
+        raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
+    # the common case parses straight into the model (no intermediate dicts: an archive's
+    # manifest lists every article, and a dict per article would cost memory for good)
+    with contextlib.suppress(ValueError):
+        m = Manifest.model_validate_json(data)
+        if m.format == FORMAT:
+            return m
+    try:
+        raw = json.loads(data)
+    except ValueError as e:
         raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         fmt = raw.get("format") if isinstance(raw, dict) else None
@@ -223,18 +240,40 @@ def _sha256(path: Path) -> str:
 
 
 SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
-                 "row_article.npy")
+                 "row_article.npy", "texthash.npy", "article_meta.json", "article_lines.npy")
+
+
+def text_key(text: str) -> str:
+    """The normalised form under which sentences count as the same (syndicated copies).
+
+    >>> text_key("Same  Words, said AFP.") == text_key("same words said afp")
+    True
+    """
+    return " ".join(_KEY_WORD.findall(text.lower()))
+
+
+def text_hash(text: str) -> int:
+    """64-bit hash of :func:`text_key` (0 for a sentence without words)."""
+    key = text_key(text)
+    if not key:
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
 def write_segment(
     root: Path, name: str, articles: list[Article], rows: list[dict], vectors: np.ndarray
 ) -> None:
-    """Write a complete segment folder atomically (temp folder, fsync, rename)."""
+    """Write a complete segment folder atomically (temp folder, fsync, rename): vectors,
+    sentences, articles, the BM25 index (``bm25/``) and, for large segments, the
+    quantised FAISS index (``dense.faiss``)."""
+    from qa import ann, lexical
+
     tmp = root / f".tmp-{name}-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    np.save(tmp / "vectors.npy", vectors)
     offsets = [0]
     with open(tmp / "sentences.jsonl", "wb") as f:
         for r in rows:
@@ -243,22 +282,78 @@ def write_segment(
             offsets.append(offsets[-1] + len(line))
     np.save(tmp / "lines.npy", np.asarray(offsets, dtype=np.uint64))
     np.save(tmp / "row_article.npy", np.asarray([r["a"] for r in rows], dtype=np.int32))
+    np.save(tmp / "texthash.npy", np.asarray([text_hash(r["text"]) for r in rows],
+                                             dtype=np.uint64))
     with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
         for a in articles:
             f.write(a.model_dump_json(exclude={"path"}) + "\n")
+    np.save(tmp / "article_lines.npy", _line_bounds(tmp / "articles.jsonl"))
+    (tmp / "article_meta.json").write_text(json.dumps(
+        {"ids": [a.id for a in articles], "outlets": [a.outlet for a in articles],
+         "published": [a.published for a in articles]}, ensure_ascii=False))
+    lexical.build([r["text"] for r in rows], tmp / lexical.LEXICAL_DIR)
+    names = [*SEGMENT_FILES,
+             *(f"{lexical.LEXICAL_DIR}/{fn}" for fn in lexical.files(tmp / lexical.LEXICAL_DIR))]
+    kind = ann.choose_type(len(rows))
+    if kind != "Flat":
+        ann.build(vectors, tmp / ann.ANN_FILE, kind)
+        names.append(ann.ANN_FILE)
     info = {"count": len(rows), "articles": len(articles), "dim": int(vectors.shape[1]),
-            "files": {fn: _sha256(tmp / fn) for fn in SEGMENT_FILES}}
+            "dense": kind, "files": {fn: _sha256(tmp / fn) for fn in names}}
     (tmp / "segment.json").write_text(json.dumps(info, indent=1))
-    for fn in (*SEGMENT_FILES, "segment.json"):
+    for fn in (*names, "segment.json"):
         with open(tmp / fn, "rb") as fh:
             os.fsync(fh.fileno())
+    _fsync_dir(tmp / lexical.LEXICAL_DIR)
     _fsync_dir(tmp)
     os.replace(tmp, root / name)
     _fsync_dir(root)
 
 
+def _line_bounds(path: Path) -> np.ndarray:
+    """Byte offset of each line start in ``path``, plus its size (read sequentially)."""
+    bounds, pos = [0], 0
+    with open(path, "rb") as f:
+        for line in f:
+            pos += len(line)
+            bounds.append(pos)
+    return np.asarray(bounds, dtype=np.int64)
+
+
+class ArticleStore:
+    """The articles of one segment, read from ``articles.jsonl`` (memory-mapped) on demand:
+    ``store[i]`` parses line ``i``. Behaves as a read-only list of :class:`Article`."""
+
+    def __init__(self, path: Path):
+        self._file = open(path, "rb")  # noqa: SIM115
+        size = os.fstat(self._file.fileno()).st_size
+        self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._bounds = np.load(path.with_name("article_lines.npy"))
+        if int(self._bounds[-1]) != size:
+            raise ValueError("articles.jsonl and article_lines.npy disagree")
+
+    def __len__(self) -> int:
+        return len(self._bounds) - 1
+
+    def __getitem__(self, i: int) -> Article:
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return Article.model_validate_json(self._mm[self._bounds[i]:self._bounds[i + 1]])
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self[i] for i in range(len(self)))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if isinstance(self._mm, mmap.mmap):
+                self._mm.close()
+            self._file.close()
+
+
 class SegmentReader:
-    """Read access to one segment: vectors in memory, sentences lazily via mmap."""
+    """Read access to one segment: vectors and sentences memory-mapped, the dense (FAISS)
+    and lexical (BM25) indexes loaded on first use."""
 
     def __init__(self, root: Path, name: str):
         self.name = name
@@ -269,46 +364,83 @@ class SegmentReader:
             self._file = open(self.dir / "sentences.jsonl", "rb")  # noqa: SIM115
             size = os.fstat(self._file.fileno()).st_size
             self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-            self.articles: list[Article] = [
-                Article.model_validate_json(line)
-                for line in (self.dir / "articles.jsonl").read_text("utf-8").splitlines()
-                if line
-            ]
-        except (OSError, ValueError) as e:
+            # articles are read from disk when asked for (an archive's text stays on disk)
+            self.articles = ArticleStore(self.dir / "articles.jsonl")
+            meta = json.loads((self.dir / "article_meta.json").read_text("utf-8"))
+            # which article (position in self.articles) each row belongs to
+            self.row_article = np.load(self.dir / "row_article.npy")
+            self.text_hashes = np.load(self.dir / "texthash.npy")
+        except (OSError, ValueError, KeyError) as e:
             raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self.count = len(self.lines) - 1
-        self.article_pos = {a.id: i for i, a in enumerate(self.articles)}
-        # which article (position in self.articles) each row belongs to
-        try:
-            self.row_article = np.load(self.dir / "row_article.npy")
-        except (OSError, ValueError) as e:
-            raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
-        self._faiss = None
+        # per-article metadata as arrays, so filters are vectorised
+        self.art_ids = np.array(meta["ids"], dtype=str)
+        self.art_outlets = np.array([(o or "").lower() for o in meta["outlets"]], dtype=str)
+        self.art_dates = np.array([(d or "")[:10] for d in meta["published"]], dtype="<U10")
+        self.article_pos = {a: i for i, a in enumerate(meta["ids"])}
+        if len(self.articles) != len(self.art_ids):
+            raise IndexCorrupt(root, f"segment {name}: articles and their metadata disagree")
+        self._dense = None
+        self._lexical = None
+        self._hash_order: np.ndarray | None = None
+        self._init_lock = threading.Lock()
 
     def row(self, i: int) -> dict:
         s, e = int(self.lines[i]), int(self.lines[i + 1])
         return json.loads(self._mm[s:e])
 
+    def text(self, i: int) -> str:
+        return self.row(i)["text"]
+
     def texts(self) -> Iterator[str]:
         for i in range(self.count):
             yield self.row(i)["text"]
 
-    def faiss_index(self):
-        """An exact inner-product FAISS index over this segment's vectors (built once)."""
-        if self._faiss is None:
-            import faiss
+    def dense(self):
+        """The segment's :class:`qa.ann.DenseIndex` (built or read once)."""
+        if self._dense is None:
+            from qa.ann import DenseIndex
 
-            idx = faiss.IndexFlatIP(self.vectors.shape[1])
-            if self.count:
-                idx.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
-            self._faiss = idx
-        return self._faiss
+            with self._init_lock:
+                if self._dense is None:
+                    self._dense = DenseIndex(self.vectors, self.dir)
+        return self._dense
+
+    def lexical(self):
+        """The segment's :class:`qa.lexical.LexicalIndex` (memory-mapped, loaded once)."""
+        if self._lexical is None:
+            from qa.lexical import LEXICAL_DIR, LexicalIndex
+
+            with self._init_lock:
+                if self._lexical is None:
+                    try:
+                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count)
+                    except (OSError, ValueError) as e:
+                        raise IndexCorrupt(self.dir.parent,
+                                           f"segment {self.name} lexical index: {e}") from e
+        return self._lexical
+
+    def faiss_index(self):
+        """The FAISS index over this segment's vectors."""
+        return self.dense().index
+
+    def rows_with_hash(self, h: int) -> np.ndarray:
+        """Rows whose sentence has text hash ``h`` (syndicated copies)."""
+        h = np.uint64(h)
+        if self._hash_order is None:
+            order = np.argsort(self.text_hashes, kind="stable")
+            self._sorted_hashes = self.text_hashes[order]
+            self._hash_order = order
+        hs = self._sorted_hashes
+        a, b = np.searchsorted(hs, h, "left"), np.searchsorted(hs, h, "right")
+        return np.sort(self._hash_order[a:b])
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
             if isinstance(self._mm, mmap.mmap):
                 self._mm.close()
             self._file.close()
+        self.articles.close()
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -477,7 +609,7 @@ class Index:
     def sentence(self, gid: int) -> Sentence:
         """The stored sentence with global id ``gid``."""
         _, seg, row = self.locate(gid)
-        return _row_sentence(seg, row)
+        return _row_sentence(seg, row, self.manifest)
 
     def passage(self, gid: int, score: float = 0.0) -> Passage:
         s = self.sentence(gid)
@@ -496,13 +628,12 @@ class Index:
     def search_dense(self, qvecs: np.ndarray, k: int,
                      allow: Callable[[SegmentInfo, SegmentReader, np.ndarray], np.ndarray]
                      | None = None) -> list[list[tuple[int, float]]]:
-        """Exact inner-product search over live sentences: per query ``[(gid, score)]``.
+        """Inner-product search over live sentences: per query ``[(gid, score)]`` (exact
+        for segments up to :data:`qa.ann.FLAT_MAX` rows, quantised beyond).
 
         ``allow(info, reader, live)`` may return a narrower boolean row mask (filters are
         applied inside the search, not by cutting a top-k).
         """
-        import faiss
-
         qvecs = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
         results: list[list[tuple[int, float]]] = [[] for _ in range(len(qvecs))]
         for info, seg, live in self.segments:
@@ -512,13 +643,7 @@ class Index:
             n_ok = int(mask.sum())
             if n_ok == 0:
                 continue
-            params = None
-            if n_ok < seg.count:
-                bits = np.packbits(mask, bitorder="little")
-                sel = faiss.IDSelectorBitmap(seg.count, faiss.swig_ptr(bits))
-                params = faiss.SearchParameters(sel=sel)
-            kk = min(k, n_ok)
-            D, ids = seg.faiss_index().search(qvecs, kk, params=params)
+            D, ids = seg.dense().search(qvecs, k, None if n_ok == seg.count else mask)
             for qi in range(len(qvecs)):
                 for d, r in zip(D[qi], ids[qi], strict=True):
                     if r >= 0:
@@ -886,9 +1011,13 @@ def _delete_rows(m: Manifest, entry: ArticleEntry) -> None:
             return
 
 
-def _row_sentence(seg: SegmentReader, row: int) -> Sentence:
+def _row_sentence(seg: SegmentReader, row: int, manifest: Manifest | None = None) -> Sentence:
     r = seg.row(row)
-    art = seg.articles[r["a"]]
+    entry = manifest.articles.get(str(seg.art_ids[r["a"]])) if manifest is not None else None
+    # the manifest holds the article's metadata: no need to read the article itself
+    art = (SimpleNamespace(id=str(seg.art_ids[r["a"]]), title=entry.title,
+                           outlet=entry.outlet, published=entry.published, url=entry.url)
+           if entry is not None and entry.segment == seg.name else seg.articles[r["a"]])
     att = r.get("attribution")
     return Sentence(
         article_id=art.id, text=r["text"], start=r["start"], end=r["end"],
@@ -943,8 +1072,13 @@ def _attribute(article: Article, spans: list[tuple[int, int]]) -> list[Attributi
 
 def _encode_with_progress(enc: Encoder, texts: list[str], tick: Callable[[float], None],
                           batch: int = 256) -> np.ndarray:
-    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
-    for i in range(0, len(texts), batch):
-        out[i:i + batch] = enc.encode(texts[i:i + batch])
-        tick(min(i + batch, len(texts)) / max(len(texts), 1))
-    return out
+    """Embed ``texts``; a sentence repeated in the batch (syndicated copy) is embedded once."""
+    first: dict[str, int] = {}
+    where = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64,
+                        count=len(texts))
+    unique = list(first)
+    vecs = np.zeros((len(unique), enc.dim), dtype=np.float32)
+    for i in range(0, len(unique), batch):
+        vecs[i:i + batch] = enc.encode(unique[i:i + batch])
+        tick(min(i + batch, len(unique)) / max(len(unique), 1))
+    return vecs[where] if len(texts) else np.zeros((0, enc.dim), dtype=np.float32)

@@ -139,12 +139,14 @@ class SourceRef(BaseModel):
 class Passage(Sentence):
     """A retrieved sentence with its score (higher is better) and its global sentence id.
 
-    ``also_in`` lists other articles with the same sentence (syndicated copies).
+    ``also_in`` lists other articles with the same sentence (syndicated copies);
+    ``scores`` the per-method breakdown of ``score`` (dense, bm25, context, answer type).
     """
 
     id: int = -1
     score: float = 0.0
     also_in: list[SourceRef] = Field(default_factory=list)
+    scores: dict[str, float] = Field(default_factory=dict)
 
 
 class Rejection(BaseModel):

@@ -1,10 +1,19 @@
-"""Find the sentences that best support a question.
+"""Find the sentences that best support a question: hybrid dense + lexical retrieval.
 
-``retrieve(question, k, index)`` returns :class:`~qa.models.Passage` objects, best first.
-Filters (outlet, date range, article ids) are applied inside the vector search, so asking
-for ``k`` passages from one outlet returns ``k`` of that outlet's sentences whenever it has
-that many. The same sentence carried by several articles (syndicated copy) comes back once,
-with the other articles in ``also_in``.
+``retrieve(question, k, index)`` returns :class:`~qa.models.Passage` objects, best first:
+
+1. **Candidates** from each segment: the nearest sentences by MiniLM vector (FAISS, see
+   :mod:`qa.ann`) and the best by BM25 (:mod:`qa.lexical`), ``max(50, 4k)`` of each.
+2. **Features** per candidate: dense cosine, BM25, the same two for its neighbouring
+   sentences (context), and whether it holds the kind of answer the question asks for
+   (a quantity for "how many", a time for "when", a name for "who") -- see :mod:`qa.rank`.
+3. **Fusion**: a weighted sum with weights fitted by cross-validation (``qa.rank.WEIGHTS``).
+4. **Near-duplicates** fold: the same sentence carried by several articles (syndicated
+   copy, also with small edits) comes back once, with every other article in ``also_in``.
+
+Filters (outlet, date range, article ids) are a row mask applied inside both searches, so
+asking for ``k`` passages from one outlet returns ``k`` of that outlet's sentences whenever
+it has that many. ``Passage.scores`` holds the per-method breakdown.
 
 Example:
     >>> from qa import retrieve
@@ -18,16 +27,22 @@ from __future__ import annotations
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
+from qa import rank
 from qa.errors import BadQuestion
-from qa.index import Index, SegmentInfo, SegmentReader, default_index_path
+from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
+from qa.lexical import tokenize
 from qa.models import Passage, SourceRef
 
 MAX_QUESTION_CHARS = 2000
+CANDIDATES = 50  # per method and segment (at least; 4k when k is larger)
+NEAR_COSINE = 0.95  # near-duplicate sentences: this close in vector space ...
+NEAR_JACCARD = 0.7  # ... and sharing this share of their words
 
 
 class Filters(BaseModel):
@@ -49,6 +64,22 @@ class Filters(BaseModel):
         if self.date_from and not (published and published[:10] >= self.date_from):
             return False
         return not (self.date_to and not (published and published[:10] <= self.date_to))
+
+    def mask(self, seg: SegmentReader, live: np.ndarray) -> np.ndarray:
+        """The rows of ``seg`` that are live and pass the filters (vectorised)."""
+        if not self.active():
+            return live
+        ok = np.ones(len(seg.articles), dtype=bool)
+        if self.article_ids:
+            ok &= np.isin(seg.art_ids, list(self.article_ids))
+        if self.outlets:
+            ok &= np.isin(seg.art_outlets, [o.lower() for o in self.outlets])
+        dated = seg.art_dates != ""
+        if self.date_from:
+            ok &= dated & (seg.art_dates >= self.date_from[:10])
+        if self.date_to:
+            ok &= dated & (seg.art_dates <= self.date_to[:10])
+        return live & ok[seg.row_article]
 
 
 def clean_question(question: str) -> str:
@@ -104,41 +135,209 @@ def _norm_text(s: str) -> str:
 
 
 def _allow(filters: Filters | None):
+    """An ``allow(info, seg, live)`` row mask for :meth:`Index.search_dense`."""
     if filters is None or not filters.active():
         return None
 
     def allow(info: SegmentInfo, seg: SegmentReader, live: np.ndarray) -> np.ndarray:
-        ok = np.fromiter((filters.article_ok(a.id, a.outlet, a.published)
-                          for a in seg.articles), dtype=bool, count=len(seg.articles))
-        return live & ok[seg.row_article]
+        return filters.mask(seg, live)
 
     return allow
 
 
-def dedupe(passages: list[Passage]) -> list[Passage]:
-    """Fold passages with the same normalised text into the best-scoring one, listing the
-    other articles in ``also_in``. Order (best first) is kept.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_norm_text(text).split())
+
+
+def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
+    """Whether two sentences are the same sentence, give or take small edits: equal
+    once normalised, or (with their vectors' ``cosine``) at least ``NEAR_COSINE`` apart
+    and sharing ``NEAR_JACCARD`` of their words.
+
+    >>> near_duplicate("Five died, AFP said.", "five died afp said")
+    True
+    >>> near_duplicate("At least 48 people were killed in the strike on Monday.",
+    ...                "At least 48 people were killed in the strike Monday.", 0.98)
+    True
+    """
+    if cosine is not None and cosine < NEAR_COSINE and len(a) != len(b):
+        return False  # equal normalised texts have (near) equal vectors and lengths
+    na, nb = _norm_text(a), _norm_text(b)
+    if na == nb:
+        return bool(na)
+    if cosine is None or cosine < NEAR_COSINE:
+        return False
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / max(len(wa | wb), 1) >= NEAR_JACCARD
+
+
+def _source(p: Passage) -> SourceRef:
+    return SourceRef(article_id=p.article_id, title=p.title, outlet=p.outlet,
+                     published=p.published, url=p.url, start=p.start, end=p.end)
+
+
+def _add_source(first: Passage, other: Passage | SourceRef,
+                seen: dict[int, set[str]] | None = None) -> None:
+    """Add ``other`` to ``first.also_in`` unless it is the same article or listed already
+    (``seen`` caches the listed ids per passage, so many copies cost linear time)."""
+    if other.article_id == first.article_id:
+        return
+    seen = {} if seen is None else seen
+    if id(first) not in seen:
+        seen[id(first)] = {s.article_id for s in first.also_in}
+    if other.article_id not in seen[id(first)]:
+        seen[id(first)].add(other.article_id)
+        first.also_in.append(other if isinstance(other, SourceRef) else _source(other))
+
+
+def dedupe(passages: list[Passage], vectors: np.ndarray | None = None) -> list[Passage]:
+    """Fold near-duplicate passages into the best-scoring one, listing the other articles
+    in ``also_in``. Order (best first) is kept. With ``vectors`` (one row per passage),
+    sentences with small edits fold too (see :func:`near_duplicate`).
 
     >>> a = Passage(article_id="a", text="Same words.", start=0, end=11, position=0, score=.9)
     >>> b = Passage(article_id="b", text="same words", start=5, end=15, position=2, score=.8)
     >>> [(p.article_id, [s.article_id for s in p.also_in]) for p in dedupe([a, b])]
     [('a', ['b'])]
     """
-    out: list[Passage] = []
-    seen: dict[str, Passage] = {}
-    for p in passages:
-        key = _norm_text(p.text)
-        first = seen.get(key)
-        if first is not None and key:
-            if p.article_id != first.article_id and all(
-                    s.article_id != p.article_id for s in first.also_in):
-                first.also_in.append(SourceRef(
-                    article_id=p.article_id, title=p.title, outlet=p.outlet,
-                    published=p.published, url=p.url, start=p.start, end=p.end))
+    out: list[int] = []
+    for i, p in enumerate(passages):
+        for j in out:
+            cos = float(vectors[i] @ vectors[j]) if vectors is not None else None
+            if near_duplicate(passages[j].text, p.text, cos):
+                _add_source(passages[j], p)
+                break
+        else:
+            out.append(i)
+    return [passages[i] for i in out]
+
+
+@dataclass
+class _Candidates:
+    """Candidate rows of one segment with their features."""
+
+    info: SegmentInfo
+    seg: SegmentReader
+    rows: np.ndarray
+    vectors: np.ndarray
+    features: dict[str, np.ndarray]
+    bm25_raw: np.ndarray  # unnormalised BM25 of the rows
+    texts: list[str]
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the ``n`` highest positive scores (unordered)."""
+    nz = np.flatnonzero(scores > 0)
+    if len(nz) > n:
+        nz = nz[np.argpartition(-scores[nz], n - 1)[:n]]
+    return nz
+
+
+def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
+                        qv: np.ndarray, terms: list[str], q: rank.Question,
+                        n: int) -> _Candidates | None:
+    n_ok = int(mask.sum())
+    if n_ok == 0:
+        return None
+    dense = seg.dense()
+    _, found = dense.search(qv[None, :], n, None if n_ok == seg.count else mask)
+    rows = found[0][found[0] >= 0]
+    bm = seg.lexical().scores(terms) if terms else np.zeros(seg.count, dtype=np.float32)
+    if n_ok < seg.count:
+        bm = np.where(mask, bm, 0.0)
+    rows = np.union1d(rows, _top(bm, n)).astype(np.int64)
+    # neighbours in the same article (an article's rows are contiguous in a segment)
+    art = seg.row_article
+    prev = rows - 1
+    has_prev = (prev >= 0) & (art[np.maximum(prev, 0)] == art[rows])
+    nxt = rows + 1
+    has_next = (nxt < seg.count) & (art[np.minimum(nxt, seg.count - 1)] == art[rows])
+    vecs = dense.vectors(rows)
+    nb_rows = np.concatenate([prev[has_prev], nxt[has_next]])
+    nb_sims = dense.vectors(nb_rows) @ qv if len(nb_rows) else np.zeros(0, np.float32)
+    ctx_dense = np.zeros(len(rows), dtype=np.float32)
+    ctx_dense[has_prev] += nb_sims[:int(has_prev.sum())]
+    ctx_dense[has_next] += nb_sims[int(has_prev.sum()):]
+    ctx_dense /= np.maximum(has_prev.astype(np.float32) + has_next, 1.0)
+    ctx_bm = rank.CONTEXT_SHARE * (np.where(has_prev, bm[np.maximum(prev, 0)], 0.0)
+                                   + np.where(has_next, bm[np.minimum(nxt, seg.count - 1)],
+                                              0.0))
+    texts = [seg.text(int(r)) for r in rows]
+    atype = np.array([rank.answer_type(q, t) for t in texts], dtype=np.float32)
+    feats = {"dense": vecs @ qv, "bm25": bm[rows].astype(np.float32),
+             "bm25_context": ctx_bm.astype(np.float32), "dense_context": ctx_dense,
+             "answer_type": atype}
+    return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
+
+
+def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[SourceRef]:
+    """Other live sentences, passing the filters (``masks`` per segment), with exactly
+    ``p``'s normalised text."""
+    h = text_hash(p.text)
+    out = []
+    if not h:
+        return out
+    for info, seg, _ in idx.segments:
+        rows = seg.rows_with_hash(h)
+        if not len(rows) or info.name not in masks:
             continue
-        seen[key] = p
-        out.append(p)
+        ok = masks[info.name][rows]
+        for r in rows[ok]:
+            if info.base + int(r) == p.id:
+                continue
+            aid = str(seg.art_ids[seg.row_article[r]])
+            e = idx.manifest.articles.get(aid)
+            row = seg.row(int(r))
+            out.append(SourceRef(article_id=aid, title=e.title if e else "",
+                                 outlet=e.outlet if e else None,
+                                 published=e.published if e else None,
+                                 url=e.url if e else None, start=row["start"], end=row["end"]))
     return out
+
+
+@dataclass
+class Pool:
+    """Every candidate of one question across segments, with its features."""
+
+    cands: list[_Candidates]
+    features: dict[str, np.ndarray]  # name -> one value per candidate
+    owner: np.ndarray  # candidate -> index into cands
+    local: np.ndarray  # candidate -> position within its _Candidates
+    vectors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def row(self, i: int) -> tuple[SegmentInfo, SegmentReader, int]:
+        c = self.cands[self.owner[i]]
+        return c.info, c.seg, int(c.rows[self.local[i]])
+
+
+def candidates(question: str, idx: Index, f: Filters | None = None,
+               n: int = CANDIDATES, masks: dict[str, np.ndarray] | None = None
+               ) -> Pool | None:
+    """The candidate pool of ``question``: up to ``n`` dense and ``n`` BM25 hits per
+    segment, with the features of :mod:`qa.rank` (BM25 normalised by the pool's best).
+    ``None`` when no row passes the filters. Callers hold ``idx.lock``."""
+    f = f or Filters()
+    if masks is None:
+        masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
+    qv = idx.encoder.encode([question])[0]
+    terms = tokenize(question)
+    qa = rank.analyse(question)
+    cands = [c for info, seg, _ in idx.segments if seg.count
+             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n)]
+             if c is not None]
+    if not cands:
+        return None
+    bmax = max(float(c.bm25_raw.max(initial=0.0)) for c in cands) or 1.0
+    for c in cands:
+        c.features["bm25"] = c.features["bm25"] / bmax
+        c.features["bm25_context"] = c.features["bm25_context"] / bmax
+    feats = {fn: np.concatenate([c.features[fn] for c in cands]) for fn in rank.FEATURES}
+    owner = np.concatenate([np.full(len(c.rows), i) for i, c in enumerate(cands)])
+    local = np.concatenate([np.arange(len(c.rows)) for c in cands])
+    return Pool(cands, feats, owner, local, np.vstack([c.vectors for c in cands]))
 
 
 def retrieve(
@@ -151,6 +350,7 @@ def retrieve(
     date_from: str | None = None,
     date_to: str | None = None,
     article_ids: list[str] | None = None,
+    weights: dict[str, float] | None = None,
 ) -> list[Passage]:
     """The ``k`` sentences that best answer ``question``, best first.
 
@@ -160,10 +360,14 @@ def retrieve(
         index: index folder (default ``$FACTCHECK_INDEX`` or ``./index``) or an open
             :class:`Index`; opened once and reused.
         filters / outlets / date_from / date_to / article_ids: restrict the search.
+        weights: fusion weights per feature (default ``qa.rank.WEIGHTS``); e.g.
+            ``{"dense": 1}`` for dense only, ``{"bm25": 1}`` for BM25 only.
 
     Returns:
-        ``list[Passage]``, each with ``text``, ``score`` (cosine, higher is better),
-        offsets, article metadata and ``attribution``.
+        ``list[Passage]``, each with ``text``, ``score`` (the fused score: cosine plus
+        weighted lexical/context/answer-type evidence; higher is better), ``scores`` (the
+        per-feature breakdown), offsets, article metadata, ``attribution`` and
+        ``also_in`` (other articles carrying the same sentence).
     """
     q = clean_question(question)
     idx = open_index(index)
@@ -171,9 +375,39 @@ def retrieve(
                            article_ids=article_ids)
     if k <= 0 or len(idx) == 0:
         return []
-    qv = idx.encoder.encode([q])
-    fetch = min(max(k * 3, k + 10), len(idx))
+    names = rank.FEATURES
     with idx.lock:
-        hits = idx.search_dense(qv, fetch, allow=_allow(f))[0]
-        passages = [idx.passage(gid, score) for gid, score in hits]
-    return dedupe(passages)[:k]
+        masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
+        pool = candidates(q, idx, f, max(CANDIDATES, 4 * k), masks)
+        if pool is None:
+            return []
+        cands, feats, owner, local, vecs = (pool.cands, pool.features, pool.owner,
+                                             pool.local, pool.vectors)
+        fused = rank.fuse(feats, weights)
+        order = np.argsort(-fused, kind="stable")
+        chosen: list[tuple[Passage, int]] = []  # (passage, candidate position)
+        seen: dict[int, set[str]] = {}
+        sims = None  # candidates x chosen cosines, once k passages are chosen
+        for pos in order:
+            if len(chosen) >= k:
+                if sims is None:
+                    sims = vecs @ vecs[[j for _, j in chosen]].T
+                if sims[pos].max() < NEAR_COSINE:
+                    continue
+            c = cands[owner[pos]]
+            row = int(c.rows[local[pos]])
+            text = c.texts[local[pos]]
+            dup = next((p for p, j in chosen
+                        if near_duplicate(p.text, text, float(vecs[pos] @ vecs[j]))), None)
+            if dup is None and len(chosen) >= k:
+                continue
+            p = idx.passage(c.info.base + row, float(fused[pos]))
+            if dup is not None:
+                _add_source(dup, p, seen)
+                continue
+            p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
+            chosen.append((p, pos))
+        for p, _ in chosen:
+            for other in _copies(idx, p, masks):
+                _add_source(p, other, seen)
+    return [p for p, _ in chosen]

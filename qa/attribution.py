@@ -1,0 +1,193 @@
+"""Who said each sentence: attribution relations with character offsets, and the attribution
+that covers every indexed sentence.
+
+A relation is an :class:`~qa.models.Attribution`: the **source** as written and its span, the
+**cue** ("said", "told", "according to", a colon before a quote), the **content** span (which
+may run into the next sentence when a quotation continues), the **kind** (direct quote,
+indirect, mixed), the resolved **speaker** ("Bali" -> "Mustafa Bali"; "he" only when the text
+makes it clear, else ``resolved=False``), the speaker's **role** ("SDF official") and the
+outlet it was given to (**via**: "speaking to Reuters").
+
+How (see the modules named):
+
+1. a cheap filter picks candidate sentences (a cue word form, a quotation mark, a colon,
+   "according to": :func:`qa.attribution_lexicon.is_candidate`); only those are parsed, with
+   the shared spaCy pipeline's tagger and parser (no NER), so attribution stays cheap at ingest
+   (at ingest only speech and belief cues are looked for: all that attributes a sentence);
+2. dependency rules propose relations (:mod:`qa.attribution_rules`), skipping cues inside a
+   quotation (they belong to the quoted speaker);
+3. a logistic-regression filter trained on PolNeAR keeps the real ones
+   (:mod:`qa.attribution_model`; without its weights, the hand cue lists decide);
+4. a quotation continued in the next sentence extends the content; sources are resolved
+   within the article (:mod:`qa.attribution_coref`).
+
+A sentence is attributed to a relation whose content covers it and whose cue heads the main
+clause (a speech or belief cue, "according to", a colon); any other sentence is
+``unattributed``: the outlet's own voice, with ``speaker`` naming the outlet.
+
+Example:
+    >>> text = ("SDF official Mustafa Bali, speaking to Reuters, described the assault as "
+    ...         '"the last battle". Bali said 400 to 600 jihadists remain.')
+    >>> a = extract(text, outlet="Reuters")[1]                       # doctest: +SKIP
+    >>> a.speaker, a.role, a.via, a.cue, a.kind                       # doctest: +SKIP
+    ('Mustafa Bali', 'SDF official', 'Reuters', 'said', 'indirect')
+"""
+
+from __future__ import annotations
+
+from qa.attribution_coref import Resolver
+from qa.attribution_lexicon import is_candidate
+from qa.attribution_model import load_model
+from qa.attribution_rules import Raw, quote_regions, sentence_relations
+from qa.models import Attribution
+from qa.sentences import split_spans
+
+# bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
+VERSION = "2"
+
+Span = tuple[int, int]
+INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
+MAX_DESCRIPTION_WORDS = 10  # a longer unnamed "source" is a parse gone wrong, not a speaker
+
+
+def _parse(texts: list[str]):
+    from qa.nlp import get_nlp
+
+    nlp = get_nlp()
+    return nlp.pipe(texts, disable=["ner", "attribute_ruler"], batch_size=64)
+
+
+def _keep(r: Raw) -> bool:
+    model = load_model()
+    if model is not None:
+        return model.keep(r.extra.get("f", []))
+    return r.cue_class in INDEX_CLASSES and (r.source is not None)
+
+
+def _overlap(a: Span | None, b: Span | None) -> int:
+    if not a or not b:
+        return 0
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _kind(content: Span | None, quotes: list[Span]) -> str:
+    if not content or content[1] <= content[0]:
+        return "indirect"
+    covered = sum(_overlap(content, q) for q in quotes)
+    frac = covered / (content[1] - content[0])
+    return "direct" if frac >= 0.8 else "mixed" if covered > 0 else "indirect"
+
+
+def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tuple[int, Raw]]:
+    """``(sentence index, relation)`` for every kept relation, in text order."""
+    quotes = quote_regions(text)
+    cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e], broad)]
+    out: list[tuple[int, Raw]] = []
+    for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
+        for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
+            if _keep(r):
+                out.append((i, r))
+            elif r.via_kind == "interview" and r.name:
+                r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
+                out.append((i, r))
+    _continue_quotes(text, spans, quotes, out)
+    return out
+
+
+def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
+                     rels: list[tuple[int, Raw]]) -> None:
+    """A quotation that goes on in the next sentence(s) with no cue of its own belongs to
+    the same relation: extend the content over it."""
+    with_rel = {i for i, _ in rels}
+    last_by_sent: dict[int, Raw] = {}
+    for i, r in rels:
+        if not r.extra.get("note_only"):
+            last_by_sent[i] = r
+    for i, r in sorted(last_by_sent.items()):
+        if r.content is None or _kind(r.content, quotes) == "indirect":
+            continue
+        r.extra["kind"] = _kind(r.content, quotes)  # of the quote before it continues
+        j = i + 1
+        while j < len(spans) and j not in with_rel:
+            s, e = spans[j]
+            q = next((q for q in quotes if q[0] <= s < q[1] or s <= q[0] < s + 2), None)
+            if q is None or text[s] not in "\"“'‘":
+                break
+            r.content = (r.content[0], max(r.content[1], min(e, q[1]) if q[1] > s else e))
+            r.extra.setdefault("continued", []).append(j)
+            j += 1
+
+
+def _attributions(text: str, spans: list[Span],
+                  broad: bool = True) -> list[tuple[int, Raw, Attribution]]:
+    quotes = quote_regions(text)
+    resolver = Resolver(text, spans)
+    out = []
+    for i, r in _raw_relations(text, spans, broad):
+        if r.extra.get("note_only"):
+            resolver.note(r, i)
+            continue
+        res = resolver.resolve(r, i)
+        content = r.content
+        if content is None and i > 0:
+            content = spans[i - 1]  # "So says X." attributes what came before
+        att = Attribution(
+            source=r.source_text, speaker=res.speaker, role=res.role, via=res.via,
+            cue=r.cue_text, kind=r.extra.get("kind") or _kind(content, quotes),
+            resolved=res.resolved,
+            source_span=r.source, cue_span=r.cue, content_span=content)
+        out.append((i, r, att))
+    return out
+
+
+def extract(text: str, outlet: str | None = None,
+            spans: list[Span] | None = None) -> list[Attribution]:
+    """Every attribution relation in an article, in text order (offsets into ``text``).
+
+    ``spans`` are the sentence spans (default :func:`qa.sentences.split_spans`); ``outlet``
+    is accepted for symmetry with :func:`attribute_sentences` and not otherwise used.
+    """
+    spans = split_spans(text) if spans is None else spans
+    return [a for _, _, a in _attributions(text, spans)]
+
+
+def attribute_sentences(text: str, spans: list[Span],
+                        outlet: str | None = None) -> list[Attribution]:
+    """One attribution per sentence span: the relation that covers it, else
+    ``Attribution(kind="unattributed", speaker=outlet)``.
+
+    >>> [a.kind for a in attribute_sentences("The SDF began the assault.", [(0, 26)], "AFP")]
+    ['unattributed']
+    """
+    rels = [(i, r, a) for i, r, a in _attributions(text, spans, broad=False)
+            if r.main and r.cue_class in INDEX_CLASSES and a.source_span is not None
+            and (r.name or len((a.source or "").split()) <= MAX_DESCRIPTION_WORDS)]
+    out: list[Attribution] = []
+    for k, (s, e) in enumerate(spans):
+        best, score = None, 0
+        for i, r, a in rels:
+            ov = _overlap(a.content_span, (s, e))
+            if i == k or k in r.extra.get("continued", ()):
+                ov += e - s  # the sentence holding the cue, or continuing its quote
+            elif ov < (e - s) // 2:
+                continue
+            if ov > score:
+                best, score = a, ov
+        out.append(best if best is not None else Attribution(
+            kind="unattributed", speaker=outlet or None, resolved=True))
+    return out
+
+
+def predictions(text: str) -> list[dict]:
+    """Relations in the evaluation format of ``../shared/eval/README.md``, plus the
+    resolved ``speaker``."""
+    out = []
+    for a in extract(text):
+        cs = a.content_span
+        out.append({"source": a.source, "cue": a.cue,
+                    "content": text[cs[0]:cs[1]] if cs else None,
+                    "source_span": list(a.source_span) if a.source_span else None,
+                    "cue_span": list(a.cue_span) if a.cue_span else None,
+                    "content_span": list(cs) if cs else None,
+                    "speaker": a.speaker, "kind": a.kind})
+    return out

@@ -1,0 +1,624 @@
+"""Attribution relations in one parsed sentence, found with dependency rules.
+
+For every cue (a reporting verb, "according to", a colon before a quotation) the rules find
+the **source** (the subject; the agent of a passive; the object of "according to"; the
+subject inherited through "declined to say", "..., saying"), the **content** (the clausal
+complement, the object, the quotation, or the clause the cue comments on), the **outlet** the
+words were given to ("told CNN", "speaking to Reuters", "in an interview with the BBC") and
+the speaker's **name** and **role** inside the source phrase ("SDF official | Mustafa Bali").
+
+Works on a spaCy ``Doc`` made by the tagger and parser (no NER, no attribute ruler), with
+``offset`` added to every character offset so spans index the article.
+
+Example:
+    >>> from qa.nlp import get_nlp                                    # doctest: +SKIP
+    >>> doc = get_nlp()("A USA official told Reuters that troops will leave.")  # doctest: +SKIP
+    >>> r = sentence_relations(doc)[0]                                # doctest: +SKIP
+    >>> doc.text[slice(*r.source)], r.cue_text, r.via                 # doctest: +SKIP
+    ('A USA official', 'told', 'Reuters')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qa import attribution_lexicon as _lex
+from qa.attribution_lexicon import (
+    ORG_WORDS,
+    PERSON_NOUNS,
+    TITLES,
+    cue_class,
+    cue_prior,
+    looks_like_outlet,
+    verb_lemma,
+)
+
+
+def learned_priors() -> dict[str, float]:
+    return _lex.learned_priors()  # looked up at call time (training swaps it)
+
+Span = tuple[int, int]
+
+SUBJ = ("nsubj", "nsubjpass", "csubj")
+COMP = ("ccomp", "xcomp", "dobj", "attr", "oprd", "parataxis", "dative")
+CONTENT_PREPS = {"of", "about", "for", "as", "against", "over", "that", "on"}  # "warned of"
+ADDRESSEE_VERBS = {"tell", "inform", "brief", "assure", "warn", "remind", "urge", "ask",
+                   "advise", "notify", "promise"}
+INTERVIEW_HEADS = {"speak", "talk", "tell", "say", "write", "interview", "explain", "confirm",
+                   "describe", "comment", "add"}
+RELATIVE = {"who", "that", "which", "whom"}
+PRONOUNS = {"he", "she", "they", "it", "i", "we", "you", "him", "her", "them", "us"}
+PUNCT_EDGE = set(",;:.!?-–—()[]")  # trimmed from span edges; quotation marks are kept
+
+
+@dataclass
+class Raw:
+    """One relation found in a sentence (character spans already offset)."""
+
+    cue: Span
+    cue_text: str
+    cue_class: str  # speech | belief | other | according | colon
+    prior: float
+    source: Span | None = None
+    source_text: str | None = None
+    source_type: str | None = None  # name | pronoun | relative | np
+    name: str | None = None  # proper-name part of the source ("Mustafa Bali")
+    role: str | None = None  # "SDF official"
+    plural: bool = False
+    personlike: bool | None = None  # True person, False organisation, None unknown
+    antecedent: str | None = None  # for "who said": the noun phrase it refers to
+    antecedent_name: str | None = None
+    content: Span | None = None
+    via: str | None = None
+    via_kind: str | None = None  # interview (told/speaking to) | channel (tweeted/posted)
+    main: bool = False  # the cue heads the sentence's main clause
+    extra: dict = field(default_factory=dict)
+
+
+def _tok_span(toks, offset: int) -> Span | None:
+    toks = [t for t in toks]
+    while toks and (toks[0].is_punct and toks[0].text in PUNCT_EDGE or toks[0].is_space):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct and toks[-1].text in PUNCT_EDGE or toks[-1].is_space):
+        toks = toks[:-1]
+    if not toks:
+        return None
+    return toks[0].idx + offset, toks[-1].idx + len(toks[-1]) + offset
+
+
+def _range(doc, lo: int, hi: int, offset: int) -> Span | None:
+    """Span of tokens lo..hi-1, trimmed of edge punctuation."""
+    if lo >= hi:
+        return None
+    return _tok_span(doc[lo:hi], offset)
+
+
+def _subtree_range(tok, exclude: set[int] | None = None) -> tuple[int, int] | None:
+    idx = [t.i for t in tok.subtree if not exclude or t.i not in exclude]
+    return (min(idx), max(idx) + 1) if idx else None
+
+
+def _is_passive(v) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in v.children)
+
+
+def _subject(v):
+    """The subject token of verb ``v``, climbing through xcomp/conj/participle heads."""
+    seen = 0
+    cur = v
+    while cur is not None and seen < 4:
+        seen += 1
+        subj = [c for c in cur.children if c.dep_ in SUBJ]
+        if subj:
+            s = subj[0]
+            if s.dep_ == "nsubjpass" or _is_passive(cur):
+                agent = [c for c in cur.children if c.dep_ == "agent"]
+                if agent:
+                    pobj = [c for c in agent[0].children if c.dep_ == "pobj"]
+                    return pobj[0] if pobj else None
+                if verb_lemma(cur.text) in ("quote", "cite") or cur is not v:
+                    return s if cur is not v else s
+                return None
+            if s.lower_ == "it" and any(c.dep_ in ("ccomp",) for c in cur.children) and \
+                    s.i + 1 < len(s.doc) and s.doc[s.i + 1].lower_ in ("is", "was", "'s"):
+                return None  # "it is said that"
+            return s
+        if cur.dep_ in ("xcomp", "conj") or (cur.dep_ == "advcl" and cur.tag_ == "VBG"):
+            cur = cur.head
+            continue
+        if cur.dep_ in ("acl",) and cur.tag_ == "VBG":
+            return cur.head  # "officials speaking to reporters said"
+        return None
+    return None
+
+
+def _np_tokens(head):
+    """The tokens of the noun phrase headed by ``head``: its subtree, cut before a
+    relative clause, appositive or participle that follows the head."""
+    cut = len(head.doc)
+    for c in head.children:
+        if c.i > head.i and c.dep_ in ("relcl", "acl", "appos", "punct") and c.i < cut:
+            cut = c.i
+    keep = {t.i for t in head.subtree if t.i < cut}
+    lo = hi = head.i  # the contiguous block around the head (a bad parse may leave gaps)
+    while lo - 1 in keep:
+        lo -= 1
+    while hi + 1 in keep:
+        hi += 1
+    return list(head.doc[lo:hi + 1])
+
+
+def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]:
+    """Split an NP like "SDF official Mustafa Bali" into ("Mustafa Bali", "SDF official")."""
+    toks = _np_tokens(head)
+    if cue is not None and any(t.i == cue.i for t in toks):
+        toks = [t for t in toks if (t.i < cue.i) == (head.i < cue.i)]
+    toks = [t for t in toks if t.dep_ not in ("det", "poss") or t.i > head.i]
+    if not toks:
+        return None, None, None
+    # the proper-name run that ends at (or contains) the head
+    hi = next((k for k, t in enumerate(toks) if t.i == head.i), len(toks) - 1)
+    end = hi + 1
+    while end < len(toks) and (toks[end].tag_ in ("NNP", "NNPS") or
+                               toks[end].text in ("of", "for", "and", "-") and end + 1 < len(toks)
+                               and toks[end + 1].tag_ in ("NNP", "NNPS")):
+        end += 1
+    start = hi
+    if toks[hi].tag_ not in ("NNP", "NNPS"):
+        start = end = hi + 1
+    else:
+        while start > 0 and (toks[start - 1].tag_ in ("NNP", "NNPS") or
+                             toks[start - 1].text == "-" or
+                             toks[start - 1].text in ("of", "for") and start > 1
+                             and toks[start - 2].tag_ in ("NNP", "NNPS")):
+            start -= 1
+    # leading titles inside the run belong to the role ("US President | Donald Trump")
+    while start < end - 1 and toks[start].lower_.rstrip(".") in TITLES | {"u.s", "us", "usa"} \
+            and (toks[start].lower_.rstrip(".") in TITLES or toks[start + 1].lower_ in TITLES):
+        start += 1
+    while start < end and toks[start].text in ("-", "of", "for", "and"):
+        start += 1
+    name = " ".join(t.text for t in toks[start:end]).replace(" - ", "-") or None
+    if name and all(t.lower_.rstrip(".") in TITLES for t in toks[start:end]):
+        name = None
+    role_toks = [t for t in toks[:start] if not t.is_punct or t.text == "-"]
+    role = (_join(role_toks) or None) if name else None
+    # appositive: "Bali, an SDF official," -> role
+    for c in head.children:
+        if c.dep_ == "appos" and c.i > head.i and (
+                c.lower_ in PERSON_NOUNS | TITLES or c.tag_ in ("NNP", "NNPS")):
+            ap = [t for t in _np_tokens(c) if t.dep_ != "det"]
+            if len(ap) > 8:
+                continue
+            if c.tag_ in ("NNP", "NNPS"):
+                if name is None:  # "the Observatory's director, Rami Abdel Rahman"
+                    name, role2, _ = _name_and_role(c)
+                    role = role or role2 or _join(toks[1:] if toks[0].dep_ == "det" else toks)
+            elif ap and not role:
+                role = _join(ap)
+    words = {t.lower_ for t in toks}
+    person: bool | None = None
+    if words & ORG_WORDS or (name and name.isupper()):
+        person = False
+    elif role and {w.lower() for w in role.split()} & (PERSON_NOUNS | TITLES) or head.lower_ in PERSON_NOUNS or head.lower_.rstrip("s") in PERSON_NOUNS or name and len(name.split()) >= 2:
+        person = True
+    return name, role, person
+
+
+def _join(toks) -> str:
+    out = ""
+    for t in toks:
+        out += t.text_with_ws if t is not toks[-1] else t.text
+    return re.sub(r"\s*-\s*", "-", out).strip(" ,")
+
+
+def _via(v, src, content_ids: set[int]) -> tuple[str | None, str | None]:
+    """The outlet a cue's words were given to, and how ("interview" or "channel")."""
+    lem = verb_lemma(v.text) if v is not None else ""
+    if lem in ("tweet",):
+        return None, "channel"  # posted, not given to an outlet
+    if lem in ("post", "write") and any(c.lower_ in ("facebook", "twitter", "instagram",
+                                                     "telegram") for c in v.subtree):
+        return None, "channel"
+    pools = []
+    if v is not None:
+        pools.append([t for t in v.subtree if t.i not in content_ids])
+    if src is not None:
+        pools.append(list(src.subtree))
+    for pool in pools:
+        for t in pool:
+            cand = None
+            if t.dep_ in ("dobj", "dative") and verb_lemma(t.head.text) in ADDRESSEE_VERBS:
+                cand = t
+            elif t.dep_ == "pobj" and t.head.lower_ in ("to", "with"):
+                h = t.head.head
+                if verb_lemma(h.text) in INTERVIEW_HEADS or h.lower_ in ("interview",
+                                                                           "statement"):
+                    cand = t
+            if cand is None:
+                continue
+            np = _np_tokens(cand)
+            text = _join([x for x in np if x.dep_ != "det" or x.i > cand.i])
+            full = _join(np)
+            if looks_like_outlet(full) or looks_like_outlet(text) or (
+                    cand.tag_ in ("NNP", "NNPS") and t.head.head.lower_ == "interview"):
+                named = full[4:5].isupper() and full.lower().startswith("the ")
+                return (full if named else text), "interview"
+    return None, None
+
+
+def _quote_regions(doc) -> list[tuple[int, int]]:
+    """Token ranges [a, b) inside quotation marks (straight quotes toggle)."""
+    out, open_at = [], None
+    for t in doc:
+        ch = t.text
+        if ch in ("“", "``") or (ch == '"' and open_at is None):
+            open_at = t.i
+        elif ch in ("”", "''") or (ch == '"' and open_at is not None):
+            if open_at is not None:
+                out.append((open_at, t.i + 1))
+            open_at = None
+    if open_at is not None:
+        out.append((open_at, len(doc)))
+    return out
+
+
+def _content(v, src_ids: set[int], doc) -> tuple[int, int] | None:
+    """Token range of what verb ``v`` attributes."""
+    ids: set[int] = set()
+    addressee = verb_lemma(v.text) in ADDRESSEE_VERBS
+    has_clause = any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in v.children)
+    prep_ids: set[int] = set()
+    for c in v.children:
+        if c.i in src_ids:
+            continue
+        if c.dep_ in COMP:
+            if c.dep_ in ("dobj", "dative") and addressee and has_clause:
+                continue
+            ids |= {t.i for t in c.subtree}
+        elif c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > v.i:
+            prep_ids |= {t.i for t in c.subtree}
+    if ids and prep_ids:
+        # "described the assault as ...": a prepositional phrase right after the object
+        for c in sorted((c for c in v.children if c.i in prep_ids), key=lambda c: c.i):
+            sub = {t.i for t in c.subtree}
+            if min(sub) == max(ids) + 1:
+                ids |= sub
+    ids -= src_ids
+    if ids:
+        return min(ids), max(ids) + 1
+    h = v.head
+    if v.dep_ in ("parataxis", "conj", "advcl", "ccomp") and h is not v and h.i < v.i:
+        rest = {t.i for t in h.subtree} - {t.i for t in v.subtree} - src_ids
+        if rest:
+            return min(rest), max(rest) + 1
+    prep_ids -= src_ids
+    if prep_ids:
+        return min(prep_ids), max(prep_ids) + 1
+    for a, b in _quote_regions(doc):
+        if not set(range(a, b)) & src_ids and b - a > 2:
+            return a, b
+    return None
+
+
+def quote_regions(text: str, max_len: int = 2500) -> list[Span]:
+    """Character regions ``[start, end)`` inside double quotation marks, quotes included.
+
+    Straight quotes toggle; a quote still open at a paragraph break (or after ``max_len``
+    characters) ends there, as news style reopens it in the next paragraph.
+
+    >>> t = 'He said: "We go. We stay." Then "more'
+    >>> [t[a:b] for a, b in quote_regions(t)]
+    ['"We go. We stay."', '"more']
+    """
+    out: list[Span] = []
+    open_at: int | None = None
+    for m in re.finditer(r'[“”"]|\n\s*\n', text):
+        ch = m.group()
+        if ch.startswith("\n"):
+            if open_at is not None:
+                out.append((open_at, m.start()))
+            open_at = None
+        elif ch == "“" or (ch == '"' and open_at is None):
+            if open_at is not None:
+                out.append((open_at, m.start()))
+            open_at = m.start()
+        elif open_at is not None:
+            out.append((open_at, m.end()))
+            open_at = None
+        if open_at is not None and m.start() - open_at > max_len:
+            out.append((open_at, m.start()))
+            open_at = None
+    if open_at is not None:
+        out.append((open_at, len(text)))
+    return out
+
+
+def inside(pos: int, regions: list[Span]) -> bool:
+    """True when character ``pos`` lies strictly inside one of ``regions``."""
+    return any(a < pos < b - 1 for a, b in regions)
+
+
+def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
+                       quotes: list[Span] | None = None) -> list[Raw]:
+    """Every attribution relation in one parsed sentence, in text order.
+
+    Cues inside a quotation (``quotes``, article offsets) are left out: words inside a quote
+    belong to the quoted speaker, whose attribution covers them."""
+    out: list[Raw] = []
+    quotes = quotes or []
+    for t in doc:
+        if quotes and inside(t.idx + offset, quotes):
+            continue
+        if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+            r = _according(doc, t, offset)
+        elif t.tag_.startswith("VB"):
+            r = _verb_cue(doc, t, offset, min_prior)
+        elif t.text == ":" and 0 < t.i < 10 and t.i + 1 < len(doc):
+            r = _colon(doc, t, offset)
+        elif t.tag_ in ("NN", "NNS"):
+            r = _noun_cue(doc, t, offset)
+        else:
+            r = None
+        if r is not None:
+            out.append(r)
+    for r in out:  # nesting: a cue inside another relation's content, or holding one
+        for o in out:
+            if o is r or not o.content or not r.content:
+                continue
+            if o.content[0] <= r.cue[0] < o.content[1]:
+                r.extra.setdefault("f", []).append(f"nested_in={o.cue_class}")
+            if r.content[0] <= o.cue[0] < r.content[1]:
+                r.extra.setdefault("f", []).append(f"holds={o.cue_class}")
+    return out
+
+
+def _fill_source(r: Raw, s, doc, offset: int, cue=None) -> None:
+    if s is None:
+        return
+    toks = _np_tokens(s) if s.lower_ not in RELATIVE else [s]
+    if cue is not None and any(t.i == cue.i for t in toks):
+        # a bad parse put the cue inside its own subject: keep the side the head is on
+        toks = [t for t in toks if (t.i < cue.i) == (s.i < cue.i)]
+    r.source = _tok_span(toks, offset)
+    if r.source is None:
+        return
+    r.source_text = doc.text[r.source[0] - offset:r.source[1] - offset]
+    low = s.lower_
+    r.plural = s.tag_ in ("NNS", "NNPS") or low in ("they", "we", "them") or any(
+        c.dep_ == "cc" for c in s.children)
+    if low in RELATIVE and s.tag_ in ("WP", "WDT", "IN", "DT"):
+        r.source_type = "relative"
+        ant = s.head.head if s.head.dep_ == "relcl" else None
+        if ant is not None:
+            r.antecedent = _join([t for t in _np_tokens(ant) if t.i < s.i])
+            r.antecedent_name, role, r.personlike = _name_and_role(ant)
+            r.role = role
+            r.plural = ant.tag_ in ("NNS", "NNPS")
+    elif low in PRONOUNS and s.tag_ == "PRP":
+        r.source_type = "pronoun"
+        r.personlike = low in ("he", "she", "i", "we", "you") or None
+    else:
+        r.name, r.role, r.personlike = _name_and_role(s, cue)
+        r.source_type = "name" if r.name else "np"
+
+
+def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
+    cls = cue_class(v.text)
+    if cls is None:
+        return None
+    prior = cue_prior(v.text)
+    if prior < min_prior:
+        return None
+    if v.dep_ in ("amod", "compound") or (v.dep_ == "acl" and v.tag_ == "VBN"):
+        return None
+    if v.lower_ == "say" and v.i > 0 and doc[v.i - 1].lower_ in ("'s", "let"):
+        return None
+    s = _subject(v)
+    src_ids = {t.i for t in s.subtree} if s is not None else set()
+    crange = _content(v, src_ids, doc)
+    how = "rule"
+    if crange is None:
+        how = "rest"
+        lo = max([v.i] + [i for i in src_ids if i > v.i]) + 1
+        crange = (lo, len(doc)) if lo < len(doc) - 1 else None
+    if s is None and crange is None:
+        return None
+    cue_toks = [x for x in v.children if x.dep_ in ("aux", "auxpass", "neg", "prt")
+                and x.i >= v.i - 3] + [v]
+    cue_toks.sort(key=lambda x: x.i)
+    r = Raw(cue=(cue_toks[0].idx + offset, v.idx + len(v) + offset),
+            cue_text=doc.text[cue_toks[0].idx:v.idx + len(v)], cue_class=cls, prior=prior)
+    _fill_source(r, s, doc, offset, v)
+    if crange is not None:
+        r.content = _range(doc, crange[0], crange[1], offset)
+    content_ids = set(range(*crange)) if crange else set()
+    r.via, r.via_kind = _via(v, s, content_ids)
+    h = v.head
+    r.main = v.dep_ == "ROOT" or (
+        h.dep_ == "ROOT" and v.dep_ in ("parataxis", "conj", "ccomp", "advcl")
+        and any(c.dep_ in SUBJ for c in v.children))
+    r.extra["f"] = _features(v, s, r, how)
+    return r
+
+
+def _features(v, s, r: Raw, how: str) -> list[str]:
+    """Sparse features of a verb cue for the learned filter (qa.attribution_model)."""
+    lem = verb_lemma(v.text)
+    deps = {c.dep_ for c in v.children}
+    aux = {c.lower_ for c in v.children if c.dep_ == "aux"}
+    src = s.lower_ if s is not None and s.tag_ == "PRP" else (
+        "rel" if r.source_type == "relative" else (s.tag_ if s is not None else "none"))
+    comp = next((d for d in ("ccomp", "xcomp", "dobj", "parataxis", "prep") if d in deps),
+                "nocomp")
+    f = [f"lem={lem}", f"cls={r.cue_class}", f"tag={v.tag_}", f"dep={v.dep_}",
+         f"hdep={v.head.dep_}", f"src={src}", f"stype={r.source_type}", f"comp={comp}",
+         f"how={how}", f"main={r.main}", f"lem_comp={lem}|{comp}", f"lem_tag={lem}|{v.tag_}",
+         f"lem_dep={lem}|{v.dep_}", f"lem_src={lem}|{src}", f"cls_comp={r.cue_class}|{comp}",
+         f"cls_dep={r.cue_class}|{v.dep_}", f"via={r.via is not None}"]
+    if "neg" in deps:
+        f.append("neg")
+    for a in aux & {"would", "could", "will", "might", "may", "can", "should", "to"}:
+        f.append(f"aux={a}")
+        f.append(f"lem_aux={lem}|{a}")
+    if "mark" in deps:
+        f.append("mark=" + next(c.lower_ for c in v.children if c.dep_ == "mark"))
+    if s is not None and s.i > v.i:
+        f.append("inverted")
+    if any(c.text in ('"', "“", "”") for c in v.doc):
+        f.append("sent_has_quote")
+    doc = v.doc
+    f.append(f"lem_stype_comp={lem}|{r.source_type}|{comp}")
+    f.append(f"cls_src_comp={r.cue_class}|{src}|{comp}")
+    f.append(f"person={r.personlike}")
+    f.append(f"lem_person={lem}|{r.personlike}")
+    f.append(f"pb={int(r.prior * 10)}")
+    f.append(f"prev={doc[v.i - 1].lower_ if v.i else '<s>'}")
+    f.append(f"next={doc[v.i + 1].lower_ if v.i + 1 < len(doc) else '</s>'}")
+    f.append("deps=" + "+".join(sorted(deps - {"punct"})))
+    if s is not None:
+        f.append(f"sh={s.lower_}")
+        f.append(f"sdist={min(abs(v.i - s.i), 6)}")
+    if r.content:
+        n = r.content[1] - r.content[0]
+        f.append(f"clen={min(n.bit_length(), 9)}")
+    return f
+
+
+DOCUMENT_NOUNS = {"information", "report", "reports", "data", "figures", "statement",
+                  "statements", "statistics", "tally", "toll", "count", "estimate",
+                  "estimates", "account", "accounts", "documents", "records", "findings"}
+
+
+def _behind_document(tok):
+    """ "according to the information provided by X" / "figures from X": X is the source."""
+    if tok.lower_ not in DOCUMENT_NOUNS:
+        return tok
+    for c in tok.children:
+        if c.dep_ == "acl":
+            for a in c.children:
+                if a.dep_ == "agent":
+                    p = [x for x in a.children if x.dep_ == "pobj"]
+                    if p:
+                        return p[0]
+        if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+            p = [x for x in c.children if x.dep_ == "pobj" and x.tag_ in ("NNP", "NNPS")
+                 or x.dep_ == "pobj" and x.lower_ in PERSON_NOUNS | ORG_WORDS]
+            if p:
+                return p[0]
+    return tok
+
+
+def _according(doc, t, offset: int) -> Raw | None:
+    to = doc[t.i + 1]
+    pobj = [c for c in to.children if c.dep_ == "pobj"] or [
+        c for c in t.children if c.dep_ == "pobj"]
+    phrase = {x.i for x in t.subtree} | {x.i for x in to.subtree} | {t.i, to.i}
+    if pobj:
+        src_tok = _behind_document(pobj[0])
+    else:
+        nxt = [x for x in doc[to.i + 1:] if not x.is_punct]
+        if not nxt:
+            return None
+        src_tok = nxt[0]
+    r = Raw(cue=(t.idx + offset, to.idx + len(to) + offset), cue_text=f"{t.text} {to.text}",
+            cue_class="according", prior=1.0)
+    r.source = _tok_span(_np_tokens(src_tok), offset)
+    if r.source:
+        r.source_text = doc.text[r.source[0] - offset:r.source[1] - offset]
+    r.name, r.role, r.personlike = _name_and_role(src_tok)
+    r.source_type = "name" if r.name else "np"
+    r.plural = src_tok.tag_ in ("NNS", "NNPS")
+    lo, hi = min(phrase), max(phrase) + 1
+    before, after = _range(doc, 0, lo, offset), _range(doc, hi, len(doc), offset)
+    r.content = before if before and (not after or before[1] - before[0] >= after[1] - after[0]) \
+        else after
+    r.via, r.via_kind = _via(None, src_tok, set())
+    head = t.head
+    r.main = head.dep_ == "ROOT" or t.dep_ == "ROOT" or head is t
+    r.extra["f"] = ["lem=according", "cls=according", f"stype={r.source_type}",
+                    f"hdep={head.dep_}", f"src={src_tok.tag_}"]
+    return r
+
+
+def _colon(doc, t, offset: int) -> Raw | None:
+    before = [x for x in doc[:t.i]]
+    after = doc[t.i + 1:]
+    if not before or not any(x.tag_ in ("NNP", "NNPS", "PRP") for x in before):
+        return None
+    if not any(x.text in ('"', "“", "``") for x in after[:2]):
+        return None
+    if any(x.tag_.startswith("VB") for x in before):
+        return None  # "X said:" is handled by the verb
+    r = Raw(cue=(t.idx + offset, t.idx + 1 + offset), cue_text=":", cue_class="colon",
+            prior=1.0)
+    r.source = _tok_span(before, offset)
+    if r.source:
+        r.source_text = doc.text[r.source[0] - offset:r.source[1] - offset]
+    head = next((x for x in before if x.head.i >= t.i or x.head == x), before[-1])
+    r.name, r.role, r.personlike = _name_and_role(head)
+    r.source_type = "name" if r.name else "np"
+    r.content = _range(doc, t.i + 1, len(doc), offset)
+    r.main = True
+    r.extra["f"] = ["lem=colon", "cls=colon", f"stype={r.source_type}"]
+    return r
+
+
+NOUN_SOURCE_PREPS = {"from", "by", "among"}
+NOUN_CONTENT_PREPS = {"of", "for", "on", "about", "with", "to", "against", "over", "toward",
+                      "towards"}
+
+
+def noun_lemma(t) -> str:
+    """Singular of a common noun: "remarks" -> "remark" (good enough for cue look-up)."""
+    w = t.lower_
+    if t.tag_ == "NNS":
+        if w.endswith("ies") and len(w) > 4:
+            return w[:-3] + "y"
+        if w.endswith(("ches", "shes", "sses", "xes")):
+            return w[:-2]
+        if w.endswith("s") and not w.endswith("ss"):
+            return w[:-1]
+    return w
+
+
+def _noun_cue(doc, n, offset: int) -> Raw | None:
+    """A stance or statement noun: "Christie's praise of Obama", "criticism from Kerry",
+    "his claim that ...". Needs a learned prior (PolNeAR train) for the noun."""
+    lem = "n:" + noun_lemma(n)
+    prior = learned_priors().get(lem)
+    if not prior:
+        return None
+    src = next((c for c in n.children if c.dep_ == "poss"), None)
+    how = "poss"
+    if src is None:
+        for c in n.children:
+            if c.dep_ == "prep" and c.lower_ in NOUN_SOURCE_PREPS:
+                src = next((x for x in c.children if x.dep_ == "pobj"), None)
+                how = c.lower_
+                if src is not None:
+                    break
+    if src is None:
+        return None
+    ids: set[int] = set()
+    for c in n.children:
+        if c.dep_ == "prep" and c.lower_ in NOUN_CONTENT_PREPS or c.dep_ in ("acl", "ccomp"):
+            ids |= {t.i for t in c.subtree}
+    ids -= {t.i for t in src.subtree}
+    if not ids:
+        return None
+    r = Raw(cue=(n.idx + offset, n.idx + len(n) + offset), cue_text=n.text, cue_class="noun",
+            prior=prior)
+    _fill_source(r, src, doc, offset)
+    if r.source and doc.text[r.source[1] - offset - 2:r.source[1] - offset] in ("'s", "’s"):
+        r.source = (r.source[0], r.source[1] - 2)
+        r.source_text = (r.source_text or "")[:-2]
+    r.content = _range(doc, min(ids), max(ids) + 1, offset)
+    if r.source is None or r.content is None:
+        return None
+    r.extra["f"] = [f"lem={lem}", "cls=noun", f"how={how}", f"stype={r.source_type}",
+                    f"dep={n.dep_}", f"hdep={n.head.dep_}", f"lem_how={lem}|{how}",
+                    f"pb={int(prior * 10)}", f"src={src.tag_}",
+                    f"hlem={verb_lemma(n.head.text) if n.head.tag_.startswith('VB') else '-'}"]
+    return r

