@@ -139,6 +139,7 @@ def test_outlet_and_date_filters_constrain_the_sources(page):
     page.click("#fc-outlets input")
     page.get_by_role("option", name="reuters", exact=True).click()
     page.keyboard.press("Escape")
+    page.locator("#fc-outlets .token", has_text="reuters").wait_for()  # the choice took
     sources = open_sources(ask(page, q))
     articles = [ln for ln in sources.splitlines() if ln.startswith("Article:")]
     assert len(articles) == 5 and all(" — reuters, " in a for a in articles), sources
