@@ -68,7 +68,9 @@ def test_chat_endpoint_replies_with_sources(client):
     assert isinstance(reply, str)
     assert "Bali said 400 to 600 jihadists were estimated to be holed up in the enclave" in reply
     assert "\nSources:\n[1] " in reply
-    assert "Backed Syrian force launches 'final battle' against IS enclave" in reply
+    first = reply.split("\nSources:\n", 1)[1].splitlines()[0]
+    assert "400 to 600" in first and "(Mustafa Bali, SDF official (to Reuters))" in first
+    assert "Backed Syrian force launches 'final battle' against IS enclave" in first
 
 
 def test_only_the_chat_endpoint_is_public(client):
