@@ -10,6 +10,7 @@ Examples::
     factcheck search "..." --json           # JSON lines, one passage each
     factcheck ask "How many fighters remain in the enclave?"
     factcheck info --json
+    factcheck serve --port 7860             # the chat, on http://127.0.0.1:7860
     factcheck eval qa --corpus ../shared/eval/corpus/xquad_dev.jsonl \\
         --questions ../shared/eval/qa/xquad_dev.jsonl --out preds.jsonl
     factcheck eval attribution --docs ../shared/eval/attribution/polnear_dev.jsonl \\
@@ -276,6 +277,23 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from qa.index import MANIFEST
+    from qa.setup import ensure_index
+    from qa.webapp import build_demo, launch
+
+    path = _index_path(args)
+    if args.index and not (path / MANIFEST).exists():
+        from qa.errors import IndexMissing
+
+        raise IndexMissing(path)
+    report = ensure_index(path)  # the default index is built from examples/ on first run
+    if report is not None:
+        print(f"built the index at {path} from the bundled examples: {report.summary()}")
+    launch(build_demo(path), host=args.host, port=args.port)
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -346,6 +364,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--until", metavar="YYYY-MM-DD", help="only articles up to this date")
     q.add_argument("--article", action="append", metavar="ID", help="only this article")
     q.set_defaults(func=cmd_ask)
+
+    w = sub.add_parser("serve", help="start the chat (web app)",
+                       description="Start the factcheck chat. It listens on 127.0.0.1 only "
+                       "unless --host says otherwise (the app has no log-in: put a reverse "
+                       "proxy with authentication in front before opening it up). Without "
+                       "--index, ./index is used and built from the bundled examples if "
+                       "missing.")
+    w.add_argument("--index", metavar="DIR",
+                   help="index folder (default: $FACTCHECK_INDEX or ./index)")
+    w.add_argument("--host", default=None,
+                   help="address to listen on (default: $FACTCHECK_HOST or 127.0.0.1)")
+    w.add_argument("--port", type=int, default=None,
+                   help="port (default: $FACTCHECK_PORT or 7860)")
+    w.set_defaults(func=cmd_serve)
 
     e = sub.add_parser("eval", parents=[common, prog],
                        help="score the product on evaluation data (../shared/eval)")

@@ -2,9 +2,10 @@
 
 Each segment gets its own BM25 index, built when the segment is written or merged (only
 tokenising: nothing is re-embedded) and stored in the segment folder under ``bm25/``.
-It is loaded memory-mapped, so a large archive costs little resident memory. Term
-statistics (document frequencies, average length) are segment-local, as in Elasticsearch
-by default; segments are merged as the index grows, so the statistics converge.
+It is loaded memory-mapped, so a large archive costs little resident memory. Average
+lengths are segment-local; document frequencies are summed over the live segments at query
+time (``scores(terms, stats)``), as Lucene does, so a term weighs the same in a one-article
+segment just added as in the archive.
 
 Why bm25s: it is a small, well-kept library (numpy/scipy only) whose saved index is a
 handful of ``.npy`` files that load with ``mmap``, which fits immutable segments; its
@@ -21,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -93,11 +95,42 @@ class LexicalIndex:
 
             self._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
 
-    def scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 score of every row of the segment for the query ``terms`` (tokenised)."""
+    def doc_freqs(self, terms: list[str]) -> dict[str, int]:
+        """How many rows of this segment contain each of ``terms`` (those it has)."""
+        if self._bm25 is None:
+            return {}
+        indptr = self._bm25.scores["indptr"]
+        vocab = self._bm25.vocab_dict
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in set(terms)
+                if t in vocab}
+
+    def scores(self, terms: list[str], stats: tuple[int, dict[str, int]] | None = None
+               ) -> np.ndarray:
+        """BM25 score of every row of the segment for the query ``terms`` (tokenised).
+
+        ``stats=(rows, doc_freqs)`` of the whole index make each term weigh by its
+        index-wide IDF instead of this segment's (as Lucene does across segments), so a
+        small new segment - one uploaded article - scores on the same scale as the rest.
+        """
         if self._bm25 is None:
             return np.zeros(self.count, dtype=np.float32)
         ids = self._bm25.get_tokens_ids(terms)
         if not ids:
             return np.zeros(self.count, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        if stats is None:
+            return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        n_all, df_all = stats
+        local = self.doc_freqs(terms)
+        out = np.zeros(self.count, dtype=np.float32)
+        for t in terms:
+            if t not in local:
+                continue
+            s = self._bm25.get_scores_from_ids([self._bm25.vocab_dict[t]])
+            ratio = _idf(df_all.get(t, local[t]), n_all) / _idf(local[t], self.count)
+            out += np.asarray(s, dtype=np.float32) * np.float32(ratio)
+        return out
+
+
+def _idf(df: int, n: int) -> float:
+    """BM25's IDF as bm25s computes it (the Lucene variant)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

@@ -235,14 +235,16 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
 
 def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
                         qv: np.ndarray, terms: list[str], q: rank.Question,
-                        n: int) -> _Candidates | None:
+                        n: int, lex_stats: tuple[int, dict[str, int]] | None = None
+                        ) -> _Candidates | None:
     n_ok = int(mask.sum())
     if n_ok == 0:
         return None
     dense = seg.dense()
     _, found = dense.search(qv[None, :], n, None if n_ok == seg.count else mask)
     rows = found[0][found[0] >= 0]
-    bm = seg.lexical().scores(terms) if terms else np.zeros(seg.count, dtype=np.float32)
+    bm = (seg.lexical().scores(terms, lex_stats) if terms
+          else np.zeros(seg.count, dtype=np.float32))
     if n_ok < seg.count:
         bm = np.where(mask, bm, 0.0)
     rows = np.union1d(rows, _top(bm, n)).astype(np.int64)
@@ -313,6 +315,19 @@ class Pool:
         return c.info, c.seg, int(c.rows[self.local[i]])
 
 
+def _lexical_stats(idx: Index, terms: list[str]) -> tuple[int, dict[str, int]] | None:
+    """Index-wide (rows, document frequency of each term) for BM25 across segments;
+    ``None`` when one segment holds everything (its own statistics are the index's)."""
+    segs = [seg for _, seg, _ in idx.segments if seg.count]
+    if not terms or len(segs) < 2:
+        return None
+    df: dict[str, int] = {}
+    for seg in segs:
+        for t, n in seg.lexical().doc_freqs(terms).items():
+            df[t] = df.get(t, 0) + n
+    return sum(seg.count for seg in segs), df
+
+
 def candidates(question: str, idx: Index, f: Filters | None = None,
                n: int = CANDIDATES, masks: dict[str, np.ndarray] | None = None
                ) -> Pool | None:
@@ -325,8 +340,10 @@ def candidates(question: str, idx: Index, f: Filters | None = None,
     qv = idx.encoder.encode([question])[0]
     terms = tokenize(question)
     qa = rank.analyse(question)
+    lex_stats = _lexical_stats(idx, terms)
     cands = [c for info, seg, _ in idx.segments if seg.count
-             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n)]
+             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n,
+                                           lex_stats)]
              if c is not None]
     if not cands:
         return None
