@@ -3,8 +3,8 @@
 Starts the chat in this process over an index of the bundled articles, then, in one run and
 for the same questions:
 
-1. ``ask``: the bare call the chat makes (``ChatService.ask`` -> ``qa.answer.ask``, or
-   ``retrieve`` while the answer module is absent) - the baseline;
+1. ``ask``: the bare call the chat makes (``ChatService.ask`` -> ``qa.answer.ask``) - the
+   baseline;
 2. ``retrieve``: bare ``qa.retrieve.retrieve(question, k=5)``, for reference;
 3. ``api``: ``gradio_client.Client.predict(question, api_name="/chat")``;
 4. ``browser``: headless chromium (playwright) types the question, presses Enter, and the
@@ -121,13 +121,8 @@ def main() -> None:
             ui_t = browser_times(url, QUESTIONS, args.rounds)
         finally:
             demo.close()
-        try:
-            import qa.answer  # noqa: F401
-            engine = "qa.answer.ask"
-        except ImportError:
-            engine = "retrieve (qa.answer not present)"
     res = {
-        "questions": len(QUESTIONS), "rounds": args.rounds, "engine": engine,
+        "questions": len(QUESTIONS), "rounds": args.rounds,
         "ask": summary(ask_t), "retrieve": summary(ret_t), "api": summary(api_t),
         "browser": summary(ui_t),
     }

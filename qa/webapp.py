@@ -28,18 +28,19 @@ from pathlib import Path
 import gradio as gr
 
 from qa import render
+from qa.answer import ask
 from qa.errors import FactcheckError
 from qa.index import Index, default_index_path
 from qa.ingest import MAX_BYTES, SUFFIXES, parse_date
-from qa.models import Answer, Article, Citation
-from qa.retrieve import Filters, open_index, retrieve
+from qa.models import Answer, Article
+from qa.retrieve import Filters, open_index
 from qa.uploads import read_uploads
 
 log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "How many fighters remain in the enclave?",
-    "How many people were killed in the chemical attack in Khan Sheikhoun?",
+    "How many people were killed in the Ghouta chemical attack in August 2013?",
     "The SDF agreed a ceasefire with IS.",
     "Who described the assault as the last battle?",
     "What is the capital of Australia?",
@@ -116,12 +117,7 @@ class ChatService:
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         """Answer ``question`` (raises :class:`FactcheckError` for unusable questions)."""
         t0 = time.perf_counter()
-        try:
-            from qa.answer import ask
-        except ImportError:  # the answer module is not there yet: retrieval-only replies
-            a = _retrieval_answer(question, self.index(), filters)
-        else:
-            a = ask(question, index=self.index(), filters=filters)
+        a = ask(question, index=self.index(), filters=filters)
         if not a.latency_ms:
             a.latency_ms = (time.perf_counter() - t0) * 1000
         return a
@@ -143,15 +139,6 @@ class ChatService:
         report = writer.add(items, progress=progress, total=len(arts))
         self.index()  # refresh the shared reader now
         return report, {a.id: a.title for a in arts}
-
-
-def _retrieval_answer(question: str, idx: Index, filters: Filters | None) -> Answer:
-    """Until :mod:`qa.answer` lands: the best sentences, cited, with no short answer."""
-    ps = retrieve(question, k=5, index=idx, filters=filters)
-    cites = [Citation(n=i, passage=p) for i, p in enumerate(ps, 1)]
-    reply = ("The sentences that best match the question: "
-             + " ".join(f"[{c.n}]" for c in cites)) if cites else ""
-    return Answer(question=question, reply=reply, citations=cites, passages=ps)
 
 
 # --- Gradio ------------------------------------------------------------------------------------

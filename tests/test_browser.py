@@ -125,11 +125,13 @@ def test_ask_an_example_and_open_its_sources(page):
     page.wait_for_selector("#fc-chat .thought")
     row = page.locator("#fc-chat .bot-row").last
     assert page.locator("#fc-chat .user-row").last.inner_text().strip() == EXAMPLES[0]
-    assert "[1]" in row.inner_text()
+    answer = row.inner_text()
+    assert answer.startswith("400 to 600") and "Mustafa Bali" in answer and "[1]" in answer
     sources = open_sources(row)
     assert "Bali said 400 to 600 jihadists were estimated to be holed up in the enclave" in sources
     assert "Backed Syrian force launches 'final battle' against IS enclave" in sources
     assert "Source: Mustafa Bali, SDF official, to Reuters" in sources
+    assert row.locator(".thought mark").first.inner_text() == "400 to 600"
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
     assert page.dialogs == []
 
@@ -142,18 +144,16 @@ def test_outlet_and_date_filters_constrain_the_sources(page):
     page.locator("#fc-outlets .token", has_text="reuters").wait_for()  # the choice took
     sources = open_sources(ask(page, q))
     articles = [ln for ln in sources.splitlines() if ln.startswith("Article:")]
-    assert len(articles) == 5 and all(" — reuters, " in a for a in articles), sources
+    assert articles and all(" — reuters, " in a for a in articles), sources
     page.screenshot(path=str(SHOTS / "filters.png"), full_page=True)
 
     page.get_by_role("button", name="Clear filters").click()
     page.fill("#fc-from input, #fc-from textarea", "2017-01-01")
     page.fill("#fc-to input, #fc-to textarea", "2017-12-31")
     sources = open_sources(ask(page, q))
-    outlets = {a.split(" — ")[1].split(",")[0] for a in sources.splitlines()
-               if a.startswith("Article:")}
     dates = re.findall(r"\b(\d{4})-\d{2}-\d{2}\b", sources)
-    assert len(dates) == 5 and set(dates) == {"2017"}, sources
-    assert outlets != {"reuters"}  # the outlet filter was cleared
+    assert dates and set(dates) == {"2017"}, sources
+    assert page.locator("#fc-outlets .token").count() == 0  # the outlet filter was cleared
 
     page.fill("#fc-from input, #fc-from textarea", "last week")
     page.fill("#fc-question textarea", q)
