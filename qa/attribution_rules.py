@@ -151,6 +151,9 @@ def _np_tokens(head):
         if c.i > head.i and c.dep_ in ("relcl", "acl", "appos", "punct") and c.i < cut:
             # the clause's left edge: "the group which relies on ..." ends before "which"
             cut = max(head.i + 1, min(c.i, c.left_edge.i))
+        elif c.i > head.i and (c.lower_ in TIME_WORDS or c.dep_ == "prep" and any(
+                g.lower_ in TIME_WORDS for g in c.children)) and c.i < cut:
+            cut = c.i  # "opposition forces on Sunday", "NGO AFP Sunday"
     keep = {t.i for t in head.subtree if t.i < cut}
     lo = hi = head.i  # the contiguous block around the head (a bad parse may leave gaps)
     while lo - 1 in keep:
@@ -216,6 +219,14 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     start = hi
     if toks[hi].tag_ not in ("NNP", "NNPS"):
         start = end = hi + 1
+        # "Rami Abdel Rahman head of the Observatory" (no commas): a person's name, then
+        # the role noun that heads the phrase
+        run = [k for k in range(hi) if toks[k].tag_ in ("NNP", "NNPS") or toks[k].text == "-"
+               or toks[k].lower_ in NAME_PARTICLES]
+        if (head.lower_ in PERSON_NOUNS | TITLES and run == list(range(hi)) and hi >= 2
+                and _personal(toks[:hi])):
+            name = " ".join(t.text for t in toks[:hi]).replace(" - ", "-")
+            return name, _join(toks[hi:]), True
     else:
         while start > 0 and (toks[start - 1].tag_ in ("NNP", "NNPS") or
                              toks[start - 1].text == "-" or
@@ -230,14 +241,21 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
         start += 1
     while start < end and toks[start].text in ("-", "of", "for", "and", "."):
         start += 1
+    # an organisation, then a person: "Kurdish National Council Mustafa Sino"
+    for m in range(end - 3, start - 1, -1):
+        if toks[m].lower_ in ORG_WORDS and toks[m + 1].text not in ("of", "for", "and", "-") \
+                and _personal(toks[m + 1:end]):
+            start = m + 1
+            break
     name = " ".join(t.text for t in toks[start:end]).replace(" - ", "-") or None
     if name and all(t.lower_.rstrip(".") in TITLES for t in toks[start:end]):
         name = None
     role_toks = [t for t in toks[:start] if not t.is_punct or t.text in ("-", ".")]
     while role_toks and role_toks[0].text in ("-", "."):
         role_toks = role_toks[1:]
+    # "Syrian" alone is no role ("Britain-based" is: the issue's own example)
     role = (_join(role_toks) or None) if name and any(
-        t.tag_.startswith("NN") for t in role_toks) else None  # "Syrian" alone is no role
+        t.tag_.startswith("NN") for t in role_toks) else None
     # appositive: "Bali, an SDF official," -> role
     for c in head.children:
         if c.dep_ == "appos" and c.i > head.i and (
@@ -258,6 +276,14 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     elif role and {w.lower() for w in role.split()} & (PERSON_NOUNS | TITLES) or head.lower_ in PERSON_NOUNS or head.lower_.rstrip("s") in PERSON_NOUNS or name and len(name.split()) >= 2:
         person = True
     return name, role, person
+
+
+def _personal(toks) -> bool:
+    """Whether name tokens look like a person's name: two or more words (particles and
+    hyphens aside), no organisation word, not an acronym."""
+    words = [t for t in toks if t.text != "-" and t.lower_ not in NAME_PARTICLES]
+    return (len(words) >= 2 and all(t.tag_ in ("NNP", "NNPS") for t in words)
+            and not any(t.lower_ in ORG_WORDS | TITLES or t.is_upper for t in words))
 
 
 def _join(toks) -> str:

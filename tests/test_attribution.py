@@ -347,3 +347,15 @@ def test_headline_capitals_are_not_taken_for_a_full_name():
                "The Syrian Coalition has declared the province a disaster area. "
                "The Coalition has urged relief groups to stay on alert.")
     assert {g[1] for g in got} == {"Syrian Coalition"}
+
+
+def test_name_then_role_and_organisation_then_name_without_commas():
+    got = _who("Rami Abdel Rahman head of the Syrian Observatory for Human Rights said 20 died. "
+               "Kurdish National Council Mustafa Sino said the talks failed. "
+               "Syrian opposition forces on Sunday said they took the town. "
+               "The Britain-based Syrian Observatory for Human Rights said 20 died.")
+    assert [(g[1], g[2]) for g in got] == [
+        ("Rami Abdel Rahman", "head of the Syrian Observatory for Human Rights"),
+        ("Mustafa Sino", "Kurdish National Council"),
+        ("Syrian opposition forces", None),
+        ("Syrian Observatory for Human Rights", "Britain-based")]
