@@ -67,7 +67,7 @@ def test_bali_tweet_is_a_direct_quote(seed):
 
 def test_usa_official_told_reuters(seed):
     a = covering(seed, "A USA official told Reuters")
-    assert (a.speaker, a.via, a.cue, a.kind) == ("a USA official", "Reuters", "told",
+    assert (a.speaker, a.via, a.cue, a.kind) == ("A USA official", "Reuters", "told",
                                                  "indirect")
     assert span_text(seed, a.content_span).startswith("that the US military is planning")
 
@@ -297,8 +297,8 @@ def test_relative_clause_is_cut_off_the_source():
     got = _who("The monitoring group which relies on activists inside Syria said the attack "
                "killed 50 fighters. An activist who spoke on condition of anonymity said 20 "
                "people died.")
-    assert got == [("The monitoring group", "the monitoring group", None),
-                   ("An activist", "an activist", None)]
+    assert got == [("The monitoring group", "The monitoring group", None),
+                   ("An activist", "An activist", None)]
 
 
 def test_description_resolves_to_the_name_the_article_gives_it():
@@ -315,14 +315,14 @@ def test_unclear_description_stays_as_written():
     got = _who("The Syrian Observatory for Human Rights a Britain-based monitor said 20 died. "
                "The Syrian Network for Human Rights a France-based monitor said 30 died. "
                "The monitor said the toll would rise.")
-    assert got[2][1] == "the monitor"
+    assert got[2][1] == "The monitor"
 
 
 def test_the_source_takes_its_fuller_first_description():
     got = _who("A source in Jaish al-Islam told The New Arab that fighters were on alert. "
                "The source added that more died.")
-    assert got == [("A source in Jaish al-Islam", "a source in Jaish al-Islam", None),
-                   ("The source", "a source in Jaish al-Islam", None)]
+    assert got == [("A source in Jaish al-Islam", "A source in Jaish al-Islam", None),
+                   ("The source", "A source in Jaish al-Islam", None)]
 
 
 def test_words_glued_to_a_name_without_commas():
