@@ -255,9 +255,12 @@ def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reade
 
 def _add_figures(ans: Answer, info: QuestionInfo, passages: list[Passage], first: Passage,
                  context=None):
-    """Collect the figures the passages give; cite each distinct one."""
+    """Collect the figures the passages give for the same question; cite each distinct
+    one."""
     order = [first] + [x for x in passages if x.id != first.id]
-    figs = collect_figures(info, order, context=context)
+    span = ans.citations[0].answer_span
+    figs = collect_figures(info, order, context=context, anchor=span,
+                           top=max(p.score for p in passages[:FETCH]))
     if len(figs) < 2 or not differ(figs):
         return
     # cite one passage for each distinct figure first, then further ones (up to 8 in all)
