@@ -315,15 +315,30 @@ def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: f
     return [f for _, f in figures]
 
 
+MAX_PARSED = 8  # figure sentences parsed per question (beyond them, figures are left out)
+
+
+def _parse_syntax(texts: list[str]) -> list:
+    """Parses for :func:`counted`: the reader's cached ones where there are, else a parse
+    without entities (cheaper; not cached)."""
+    from qa.nlp import get_nlp
+    from qa.reader import DOCS
+
+    docs = [DOCS.cached(t) for t in texts]
+    missing = [t for t, d in zip(texts, docs, strict=True) if d is None]
+    if missing:
+        parsed = iter(get_nlp().pipe(missing, disable=["ner"], batch_size=16))
+        docs = [d if d is not None else next(parsed) for d in docs]
+    return docs
+
+
 def _same_question_hits(info: QuestionInfo, passages: list[Passage], hits: list[FigureHit],
                         anchor: tuple[int, int], top: float | None, parse
                         ) -> list[FigureHit]:
     """The anchor passage's own figure (the answer) and the hits that answer the same
     question (parsing only the sentences that pass the cheap tests first)."""
     if parse is None:
-        from qa.reader import DOCS
-
-        parse = DOCS.docs
+        parse = _parse_syntax
     if top is None:
         top = max(p.score for p in passages)
     a = next((q for q in find_quantities(passages[0].text)
@@ -341,6 +356,7 @@ def _same_question_hits(info: QuestionInfo, passages: list[Passage], hits: list[
         if ctx and len(ctx & {w for _, w in _words(p.text)}) / len(ctx) < 0.5:
             continue
         cheap.append(h)
+    cheap = cheap[:MAX_PARSED]
     if not cheap:
         return out
     docs = parse([passages[0].text] + [passages[h.passage].text for h in cheap])

@@ -97,6 +97,11 @@ class _DocCache:
         self._d: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
+    def cached(self, text: str):
+        """The parsed doc of ``text`` when it is in the cache, else None."""
+        with self._lock:
+            return self._d.get(text)
+
     def docs(self, texts: list[str]) -> list:
         from qa.nlp import get_nlp
 
@@ -538,13 +543,14 @@ class FeatureReader:
 
     Args:
         weights: path to a ``reader.json`` (default: the shipped one) or a dict.
-        passages: how many of the best passages to parse (default 6; parsing costs
-            ~10 ms a sentence, so this bounds the latency).
+        passages: how many of the best passages to parse (default 5; parsing costs
+            ~10 ms a sentence, so this bounds the latency; 5 reads as well as 6 on the
+            held-out folds of xquad_dev).
         context: optional ``article_id -> text`` function, used to check that names in the
             question occur in a passage's article.
     """
 
-    def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 6,
+    def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 5,
                  context=None):
         w = weights if isinstance(weights, dict) else load_weights(weights or READER_WEIGHTS)
         self.w = np.array([w["weights"].get(k, 0.0) for k in FEATURES], dtype=np.float32)
