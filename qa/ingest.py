@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from qa.furniture import clean_body
 from qa.models import Article, Rejection, content_hash, slugify
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".csv"}
@@ -44,10 +45,10 @@ _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?"
 # A date stamp at the very start of a body (FA-KES style): "Wed 05 Apr 2017", "24-09-2013",
 # "Date of publication 9 August 2016", "Last Updated: Sunday 10 July 2016".
 _LEADING_DATE = re.compile(
-    r"^(?:(?:date of publication|last updated:?|published:?|updated:?)\s+)?"
+    r"^(?:(?:date of publication|last updated(?: at)?:?|published:?|updated:?)\s+)?"
     r"(?:" + _WEEKDAY + r"\s+)?"
     r"(?:\d{1,2}\s+(?:" + _MONTHS + r")\.?,?\s+\d{4}"
-    r"|(?:" + _MONTHS + r")\.?\s+\d{1,2},?\s+\d{4}"
+    r"|(?:" + _MONTHS + r")\.?\s+\d{1,2},?\s*\d{4}"
     r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
     r"|\d{4}-\d{2}-\d{2})"
     r"(?:\s*[-|,]?\s*\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
@@ -74,8 +75,29 @@ def normalise_text(text: str) -> str:
 _WIRE_CREDIT = re.compile(r"\s+[-–—]?\s*\(?(?:AP|AFP|Reuters|DPA|ANSA|SANA|Xinhua|UPI|IANS)\)?\s")
 
 
+_LEADING_CREDIT = re.compile(r"(?:[A-Z]{2,6}|[A-Z][a-z]{2,10})\s+")
+_SITE_SUFFIX = re.compile(r"\s+[-|\u2013\u2014]\s+[^-|\u2013\u2014]{1,40}$")
+
+
 def _key(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", s.lower())
+
+
+def _title_keys(title: str) -> list[str]:
+    """Keys of ``title`` and of its shorter forms without " - Section - Site" suffixes.
+
+    >>> _title_keys("Ten dead - Region - World - Ahram Online")
+    ['tendeadregionworldahramonline', 'tendeadregionworld', 'tendeadregion', 'tendead']
+    """
+    keys, t = [], title
+    while t:
+        if _key(t) and (not keys or len(_key(t)) >= 15):
+            keys.append(_key(t))
+        shorter = _SITE_SUFFIX.sub("", t)
+        if shorter == t:
+            break
+        t = shorter
+    return keys
 
 
 def strip_title(body: str, title: str) -> tuple[str, str | None]:
@@ -87,14 +109,21 @@ def strip_title(body: str, title: str) -> tuple[str, str | None]:
     ('Details follow.', 'Wed 05 Apr 2017')
     """
     stamp = None
-    tkey = _key(title)
+    keys = _title_keys(title)
     for _ in range(8):
         before = body
         m = _LEADING_DATE.match(body)
         if m and m.end() < len(body):
             stamp = stamp or m.group(0).strip(" .:-|")
             body = body[m.end():]
-        if tkey:
+        else:
+            # a wire credit before the date stamp: "AFP Saturday 16 Jul 2016 Air raids ..."
+            c = _LEADING_CREDIT.match(body)
+            m = _LEADING_DATE.match(body[c.end():]) if c else None
+            if c and m and c.end() + m.end() < len(body) and re.search(r"\d{4}", m.group(0)):
+                stamp = stamp or m.group(0).strip(" .:-|")
+                body = body[c.end() + m.end():]
+        for tkey in keys:
             # walk forward over the body while its letters match the title's
             i, j = 0, 0
             while i < len(body) and j < len(tkey):
@@ -110,13 +139,17 @@ def strip_title(body: str, title: str) -> tuple[str, str | None]:
                 rest = body[i:].lstrip(" .:-|\n")
                 # A repeated title stands on its own line, or follows a date stamp
                 # (FA-KES: "Wed 05 Apr 2017 Title. Body"), or is followed by a wire credit
-                # ("... northern Syria AP Syria's state TV"). A title that is just the
+                # ("... northern Syria AP Syria's state TV"), or by a dated stamp ("Title 6
+                # October 2016 Aleppo SANA-..."). A title that is just the
                 # first sentence ("Title. Body" in Wikipedia-like data) is kept.
                 ends = body[i:i + 1]
                 boundary = ends in {"", "\n"} or bool(_WIRE_CREDIT.match(body, i)) or (
-                    stamp is not None and ends in {".", ":", "|", " "})
+                    stamp is not None and ends in {".", ":", "|", " "}) or (
+                    ends == " " and bool(_LEADING_DATE.match(rest))
+                    and bool(re.search(r"\d{4}", _LEADING_DATE.match(rest).group(0))))
                 if rest and boundary:
                     body = rest
+                    break
         if body == before:
             break
     return body.strip(), stamp
@@ -183,6 +216,7 @@ def make_article(
     title = normalise_text(title if isinstance(title, str) else "").replace("\n", " ")
     body = normalise_text(text)
     body, stamp = strip_title(body, title)
+    body = clean_body(body)
     if not body or not any(c.isalnum() for c in body):
         return Rejection(path=where, reason="no article text")
     if not title:
