@@ -109,6 +109,25 @@ def _strip_tail(text: str) -> str:
     return _TRAILING_COUNTS.sub("", text)
 
 
+_FUNCTION_WORD = re.compile(r"\b(?:the|a|an|of|in|on|to|was|were|is|are|and|or|said)\b")
+
+
+def _resumes_subtitle(text: str, sub_end: int, lo: int, hi: int) -> int | None:
+    """Where, after a tag list, two words of the subtitle before it come back in order.
+
+    >>> t = "British scientists saw an Attack. Tags Syria Attack British scientists said so."
+    >>> t[_resumes_subtitle(t, 33, 39, len(t)):]
+    'British scientists said so.'
+    """
+    words = re.findall(r"[A-Za-z][\w-]*", text[:sub_end].lower())
+    pairs = set(zip(words, words[1:], strict=False))
+    # a capitalised word then a lower-case one: tags are capitalised pairs ("Chemical Attack")
+    for w in re.finditer(r"\b([A-Z][\w-]*)\s+([a-z][\w-]*)", text[lo:hi]):
+        if (w.group(1).lower(), w.group(2).lower()) in pairs:
+            return lo + w.start()
+    return None
+
+
 def _strip_lead_tags(text: str) -> str:
     m = _LEAD_TAGS.search(text, 0, _DATELINE_WINDOW)
     if not m:
@@ -118,10 +137,12 @@ def _strip_lead_tags(text: str) -> str:
     s = _STORY_START.search(text, m.end() - 1, stop if stop >= 0 else seg_end)
     if s:
         cut = s.start() + 1
-    elif stop >= 0:
-        cut = stop + 2
+    elif stop >= 0 and not _FUNCTION_WORD.search(text, m.end(), stop):
+        cut = stop + 2  # "Tags Syria Aleppo truce sniper fire. An adult ...": all keywords
     else:
-        return text  # no clear end of the tag list: leave the text as it is
+        cut = _resumes_subtitle(text, m.start(), m.end(), stop if stop >= 0 else seg_end)
+        if cut is None:
+            return text  # no clear end of the tag list: leave the text as it is
     return (text[:m.start()].rstrip() + " " + text[cut:]).strip()
 
 

@@ -69,6 +69,14 @@ def test_tag_list_at_the_top_goes_but_the_story_stays():
             "people were killed on Monday, a monitor said.")
     assert clean_body(body) == (
         "Rebels say they took the town. At least 12 people were killed on Monday, a monitor said.")
+    # the story resumes with words of the subtitle (capitalised tag pairs do not count)
+    body = ("British scientists found sarin in the samples. Tags Syria Chemical Attack British "
+            "scientists said sarin was used, the envoy said.")
+    assert clean_body(body) == ("British scientists found sarin in the samples. British "
+                                "scientists said sarin was used, the envoy said.")
+    # an all-keyword tag list ending in a full stop
+    assert clean_body("Rebels took the town. Tags Syria truce sniper fire. Rebels said so.") == (
+        "Rebels took the town. Rebels said so.")
     # no clear point where the story resumes: the text is left as it is
     unclear = "Lead. Tags Syria Kurdish regime warplanes bombed positions near the city."
     assert clean_body(unclear) == unclear
