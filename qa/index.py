@@ -414,7 +414,8 @@ class SegmentReader:
             with self._init_lock:
                 if self._lexical is None:
                     try:
-                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count)
+                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count,
+                                                     self.texts)
                     except (OSError, ValueError) as e:
                         raise IndexCorrupt(self.dir.parent,
                                            f"segment {self.name} lexical index: {e}") from e

@@ -33,10 +33,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from qa import rank
+from qa import lexical, rank
 from qa.errors import BadQuestion
 from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
-from qa.lexical import tokenize
 from qa.models import Passage, SourceRef
 
 MAX_QUESTION_CHARS = 2000
@@ -233,8 +232,9 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return nz
 
 
-def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
-                        qv: np.ndarray, terms: list[str], q: rank.Question,
+def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
+                        mask: np.ndarray, qv: np.ndarray, terms: list[str],
+                        stats: lexical.CollectionStats, q: rank.Question,
                         n: int) -> _Candidates | None:
     n_ok = int(mask.sum())
     if n_ok == 0:
@@ -242,7 +242,7 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
     dense = seg.dense()
     _, found = dense.search(qv[None, :], n, None if n_ok == seg.count else mask)
     rows = found[0][found[0] >= 0]
-    bm = seg.lexical().scores(terms) if terms else np.zeros(seg.count, dtype=np.float32)
+    bm = seg.lexical().scores(terms, stats, live)
     if n_ok < seg.count:
         bm = np.where(mask, bm, 0.0)
     rows = np.union1d(rows, _top(bm, n)).astype(np.int64)
@@ -323,10 +323,15 @@ def candidates(question: str, idx: Index, f: Filters | None = None,
     if masks is None:
         masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
     qv = idx.encoder.encode([question])[0]
-    terms = tokenize(question)
+    terms = lexical.tokenize(question)
+    # BM25 with index-wide term statistics (live rows of every segment, filters aside),
+    # so a sentence scores the same in a fresh one-article segment as after a merge
+    segs = [(info, seg, live) for info, seg, live in idx.segments if seg.count]
+    stats = lexical.collection_stats([(seg.lexical(), live) for _, seg, live in segs], terms)
     qa = rank.analyse(question)
-    cands = [c for info, seg, _ in idx.segments if seg.count
-             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n)]
+    cands = [c for info, seg, live in segs
+             for c in [_segment_candidates(info, seg, live, masks[info.name], qv, terms,
+                                           stats, qa, n)]
              if c is not None]
     if not cands:
         return None
