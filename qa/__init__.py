@@ -7,6 +7,7 @@
 
 import logging
 
+from qa.answer import ask
 from qa.errors import FactcheckError
 from qa.index import Index
 from qa.models import Answer, Article, Attribution, Citation, Passage, Sentence
@@ -14,7 +15,7 @@ from qa.retrieve import Filters, retrieve
 
 __all__ = [
     "Answer", "Article", "Attribution", "Citation", "FactcheckError", "Filters", "Index",
-    "Passage", "Sentence", "retrieve",
+    "Passage", "Sentence", "ask", "retrieve",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -8,7 +8,9 @@ Examples::
     factcheck add examples/                 # index the bundled articles
     factcheck search "How many fighters remain in the enclave?" -k 3
     factcheck search "..." --json           # JSON lines, one passage each
+    factcheck ask "How many fighters remain in the enclave?"
     factcheck info --json
+    factcheck serve --port 7860             # the chat, on http://127.0.0.1:7860
     factcheck eval qa --corpus ../shared/eval/corpus/xquad_dev.jsonl \\
         --questions ../shared/eval/qa/xquad_dev.jsonl --out preds.jsonl
     factcheck eval attribution --docs ../shared/eval/attribution/polnear_dev.jsonl \\
@@ -209,6 +211,37 @@ def cmd_search(args) -> int:
     return 0
 
 
+def _print_answer(a) -> None:
+    """The reply, then each citation with its article and source."""
+    from qa.sources import article_line, who_phrase
+
+    print(a.reply)
+    if a.abstained and a.kind != "claim":
+        return
+    print()
+    for c in a.citations:
+        p = c.passage
+        stance = f" ({c.stance})" if c.stance else ""
+        print(f"[{c.n}]{stance} {article_line(p)}")
+        print(textwrap.indent(textwrap.fill(p.text, 96), "    "))
+        print(f"    source: {who_phrase(p)}")
+        for s in p.also_in:
+            print(f"    also in: {s.article_id} ({s.outlet or '?'}, {s.published or '?'})")
+    label = a.verdict.label if a.verdict else ("abstained" if a.abstained else a.kind)
+    print(f"\nconfidence {a.confidence:.2f} · {label} · {a.latency_ms:.0f} ms")
+
+
+def cmd_ask(args) -> int:
+    from qa.answer import ask
+
+    a = ask(args.question, index=_index_path(args), k=args.k, filters=_filters(args))
+    if args.json:
+        _print_json(a.model_dump(mode="json"))
+    else:
+        _print_answer(a)
+    return 0
+
+
 def cmd_eval(args) -> int:
     from qa import evaluate
 
@@ -221,6 +254,11 @@ def cmd_eval(args) -> int:
                 raise FactcheckError("eval qa needs --corpus PATH and --questions FILE")
             scores = evaluate.eval_qa(args.corpus, args.questions, args.out, log=log,
                                       progress=progress)
+        elif args.what == "claims":
+            if not args.claims:
+                raise FactcheckError("eval claims needs --claims FILE (claims gold JSONL)")
+            scores = evaluate.eval_claims(args.claims, args.out, corpus=args.corpus, log=log,
+                                          progress=progress)
         elif args.what == "attribution":
             if not args.docs:
                 raise FactcheckError("eval attribution needs --docs FILE (JSONL of "
@@ -236,6 +274,23 @@ def cmd_eval(args) -> int:
         for k, v in scores.items():
             print(f"{k:28s} {v}")
         print(f"predictions written to {args.out}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from qa.index import MANIFEST
+    from qa.setup import ensure_index
+    from qa.webapp import build_demo, launch
+
+    path = _index_path(args)
+    if args.index and not (path / MANIFEST).exists():
+        from qa.errors import IndexMissing
+
+        raise IndexMissing(path)
+    report = ensure_index(path)  # the default index is built from examples/ on first run
+    if report is not None:
+        print(f"built the index at {path} from the bundled examples: {report.summary()}")
+    launch(build_demo(path), host=args.host, port=args.port)
     return 0
 
 
@@ -296,9 +351,40 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--article", action="append", metavar="ID", help="only this article")
     s.set_defaults(func=cmd_search)
 
+    q = sub.add_parser("ask", parents=[common],
+                       help="answer a question (or judge a claim) with cited sources",
+                       description="A short answer taken from the articles, the reply with "
+                       "numbered citations and who said it; differing figures side by side; "
+                       "a verdict for a statement or yes/no question; 'the articles do not "
+                       "say' when they do not.")
+    q.add_argument("question")
+    q.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    q.add_argument("--outlet", action="append", help="only this outlet (repeatable)")
+    q.add_argument("--since", metavar="YYYY-MM-DD", help="only articles from this date on")
+    q.add_argument("--until", metavar="YYYY-MM-DD", help="only articles up to this date")
+    q.add_argument("--article", action="append", metavar="ID", help="only this article")
+    q.set_defaults(func=cmd_ask)
+
+    w = sub.add_parser("serve", help="start the chat (web app)",
+                       description="Start the factcheck chat. It listens on 127.0.0.1 only "
+                       "unless --host says otherwise (the app has no log-in: put a reverse "
+                       "proxy with authentication in front before opening it up). Without "
+                       "--index, ./index is used and built from the bundled examples if "
+                       "missing.")
+    w.add_argument("--index", metavar="DIR",
+                   help="index folder (default: $FACTCHECK_INDEX or ./index)")
+    w.add_argument("--host", default=None,
+                   help="address to listen on (default: $FACTCHECK_HOST or 127.0.0.1)")
+    w.add_argument("--port", type=int, default=None,
+                   help="port (default: $FACTCHECK_PORT or 7860)")
+    w.set_defaults(func=cmd_serve)
+
     e = sub.add_parser("eval", parents=[common, prog],
                        help="score the product on evaluation data (../shared/eval)")
-    e.add_argument("what", choices=["qa", "attribution"])
+    e.add_argument("what", choices=["qa", "claims", "attribution"])
+    e.add_argument("--claims", metavar="FILE",
+                   help="claims gold file (JSONL); each claim's evidence is its corpus "
+                        "unless --corpus is given")
     e.add_argument("--corpus", action="append", metavar="PATH",
                    help="articles to index (repeatable)")
     e.add_argument("--questions", metavar="FILE", help="QA gold file (JSONL)")

@@ -128,28 +128,134 @@ def score_qa(preds: list[dict], gold: list[dict], ks=(1, 5, 10)) -> dict:
     return out
 
 
+def qa_prediction(g: dict, idx: Index, k: int = 10) -> dict:
+    """One QA prediction row (the README's format) from :func:`qa.answer.ask`."""
+    from qa.answer import ask
+
+    t0 = time.perf_counter()
+    a = ask(g["question"], index=idx, k=max(k, 10))
+    pred = {
+        "id": g["id"], "answer": a.answer, "abstained": a.abstained,
+        "confidence": round(a.confidence, 4),
+        "citations": [{"article_id": c.passage.article_id, "text": c.passage.text,
+                       "speaker": _speaker(c.passage), "outlet": _outlet(c.passage)}
+                      for c in a.citations],  # when abstaining: the closest passages shown
+        "passages": [{"article_id": p.article_id, "text": p.text, "score": round(p.score, 5)}
+                     for p in a.passages],
+        "kind": a.kind,
+    }
+    if a.figures:
+        pred["figures"] = [f.value for f in a.figures]
+    pred["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return pred
+
+
+def _speaker(p) -> str | None:
+    from qa.sources import speaker_of
+
+    return speaker_of(p)
+
+
+def _outlet(p) -> str | None:
+    a = p.attribution
+    if a is not None and a.via:
+        return a.via
+    return p.outlet
+
+
+def score_figures(preds: list[dict], gold: list[dict]) -> dict:
+    """Conflicts: how many gold figures appear in the answer or the first five citations;
+    a reply *shows the disagreement* when at least two do."""
+    by_id = {p["id"]: p for p in preds}
+    shown = total = showing = 0
+    for g in gold:
+        figs = g.get("figures") or []
+        if not figs:
+            continue
+        p = by_id.get(g["id"], {})
+        texts = [p.get("answer") or ""] + [c.get("text", "") for c in
+                                            (p.get("citations") or [])[:5]]
+        hit = sum(1 for f in figs if any(contains_answer(t, [f]) or
+                                         contains_answer(t.replace(",", ""), [f])
+                                         for t in texts))
+        shown += hit
+        total += len(figs)
+        showing += hit >= 2
+    if not total:
+        return {}
+    return {"figures_shown": shown, "figures_total": total, "shows_disagreement": showing}
+
+
 def eval_qa(corpus: list[str], questions: str, out: str, k: int = 10,
             log: Callable[[str], None] = print, progress=None) -> dict:
     """Build a temporary index from ``corpus``, answer every question, write predictions
     to ``out`` (one JSON object per line, the README's QA format) and return the scores."""
-    from qa.retrieve import retrieve
-
     gold = read_jsonl(questions)
     idx = build_temp_index(corpus, log)
     preds = []
     for i, g in enumerate(gold):
-        t0 = time.perf_counter()
-        passages = retrieve(g["question"], k=max(k, 10), index=idx)
-        pred = {"id": g["id"], "answer": None, "abstained": False, "confidence": 0.0,
-                "citations": [], "passages": [
-                    {"article_id": p.article_id, "text": p.text, "score": round(p.score, 5)}
-                    for p in passages]}
-        pred["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        pred = qa_prediction(g, idx, k=max(k, 10))
         preds.append(pred)
         if progress is not None:
             progress(i + 1, len(gold), "questions")
     write_jsonl(out, preds)
-    return score_qa(preds, gold)
+    scores = score_qa(preds, gold)
+    scores.update(score_figures(preds, gold))
+    return scores
+
+
+def score_claims(preds: list[dict], gold: list[dict]) -> dict:
+    """Accuracy and macro-F1 of verdicts over the gold labels."""
+    by_id = {p["id"]: p for p in preds}
+    labels = sorted({g["label"] for g in gold})
+    pairs = [(g["label"], by_id[g["id"]]["verdict"]) for g in gold if g["id"] in by_id]
+    acc = sum(a == b for a, b in pairs) / max(len(pairs), 1)
+    f1s = []
+    for lab in labels:
+        tp = sum(a == lab and b == lab for a, b in pairs)
+        fp = sum(a != lab and b == lab for a, b in pairs)
+        fn = sum(a == lab and b != lab for a, b in pairs)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    verdicts = Counter(b for _, b in pairs)
+    return {"claims": len(pairs), "accuracy": round(acc, 4),
+            "macro_f1": round(sum(f1s) / max(len(f1s), 1), 4),
+            "verdicts": dict(sorted(verdicts.items()))}
+
+
+def eval_claims(claims: str, out: str, corpus: list[str] | None = None,
+                log: Callable[[str], None] = print, progress=None) -> dict:
+    """Give every claim of ``claims`` a verdict and score them.
+
+    Without ``corpus`` each claim is judged on its own gold evidence sentences (they form its
+    corpus, as in FEVER); with ``corpus`` a temporary index of those articles is searched.
+    Predictions are written to ``out`` in the README's claims format."""
+    from qa.answer import ask
+    from qa.models import Passage
+    from qa.verify import get_verifier, judge
+
+    gold = read_jsonl(claims)
+    idx = build_temp_index(corpus, log) if corpus else None
+    verifier = get_verifier()
+    preds = []
+    for i, g in enumerate(gold):
+        if idx is not None:
+            a = ask(g["claim"], index=idx, k=10, verifier=verifier)
+            verdict = a.verdict
+            ev = [(c.passage, c.stance or "neutral") for c in a.citations]
+        else:
+            ps = [Passage(article_id=f"{g['id']}-ev{j}", text=t, start=0, end=len(t),
+                          position=j) for j, t in enumerate(g.get("evidence") or [])]
+            verdict, stances = judge(g["claim"], ps, verifier, assume_relevant=True)
+            ev = [x for _, x in stances]
+        preds.append({"id": g["id"], "verdict": verdict.label if verdict else "NOT_ENOUGH_INFO",
+                      "confidence": verdict.confidence if verdict else 0.0,
+                      "reason": verdict.reason if verdict else "",
+                      "evidence": [{"article_id": p.article_id, "text": p.text, "stance": st}
+                                   for p, st in ev]})
+        if progress is not None:
+            progress(i + 1, len(gold), "claims")
+    write_jsonl(out, preds)
+    return score_claims(preds, gold)
 
 
 # --- attribution (PolNeAR) ---------------------------------------------------------------------

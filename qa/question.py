@@ -1,0 +1,216 @@
+"""What a question asks for: its kind (the type of the expected answer) and its key terms.
+
+:func:`analyse` reads a question with the shared spaCy pipeline and returns a
+:class:`QuestionInfo`: ``kind`` is one of ``quantity`` ("how many/how much"), ``person``,
+``organisation`` ("who"), ``speaker`` ("who said/described/told ..."), ``date`` ("when",
+"what year"), ``place`` ("where"), ``clause`` (anything else) or ``claim`` (a statement or
+a yes/no question, which gets a verdict instead of a short answer).
+
+Example:
+    >>> q = analyse("How many fighters remain in the enclave?")        # doctest: +SKIP
+    >>> q.kind, q.focus, sorted(q.terms)                                 # doctest: +SKIP
+    ('quantity', 'fighters', ['enclave', 'fighter', 'remain'])
+    >>> kind_of("Who described the assault as the last battle?")
+    'speaker'
+    >>> kind_of("Did the SDF agree a ceasefire?"), kind_of("IS has 1,000 fighters left.")
+    ('claim', 'claim')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from qa.nlp import get_nlp
+
+# reporting verbs: "who said ...?" is answered from the attribution of the sentence
+REPORTING = frozenset(["said", "say", "says", "told", "tell", "tells", "described", "describe", "describes", "claimed", "claim", "claims", "stated", "state", "states", "announced", "announce", "announces", "reported", "report", "reports", "warned", "warn", "warns", "called", "call", "calls", "added", "explained", "argued", "insisted", "denied", "confirmed", "confirm", "confirms", "accused", "accuse", "tweeted", "tweet", "wrote", "write", "writes", "predicted", "predict", "predicts", "estimated", "estimate", "estimates", "blamed", "blame", "blames", "urged", "urge", "urges", "quoted", "admitted", "acknowledged", "alleged", "declared"])
+
+_AUX = ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could",
+        "will", "would", "should", "shall", "may", "might", "must", "isn't", "aren't",
+        "wasn't", "weren't", "didn't", "doesn't", "don't", "hasn't", "haven't")
+_WH = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how", "name",
+       "list", "give")
+
+# "what/which X": the focus noun decides the kind (generic English, not from eval data)
+_FOCUS_KIND = {
+    "date": {"year", "years", "date", "day", "month", "century", "decade", "time", "era",
+             "period", "season"},
+    "place": {"country", "countries", "city", "cities", "town", "towns", "village", "place",
+              "region", "province", "state", "area", "location", "capital", "continent",
+              "island", "river", "street", "neighbourhood", "neighborhood", "district"},
+    "organisation": {"company", "companies", "organisation", "organization", "group",
+                     "groups", "team", "party", "agency", "outlet", "newspaper", "network",
+                     "militia", "faction", "army", "firm", "university", "institution",
+                     "government", "body", "nationality", "ethnicity", "religion"},
+    "person": {"person", "man", "woman", "leader", "official", "president", "minister",
+               "commander", "spokesman", "spokesperson", "player", "author", "founder"},
+    "quantity": {"number", "percentage", "percent", "proportion", "amount", "total", "toll",
+                 "count", "share", "rate", "size", "population"},
+}
+STOP = frozenset(["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "into", "over", "after", "before", "during", "between", "and", "or", "but", "nor", "so", "yet", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this", "these", "those", "there", "here", "it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "you", "your", "i", "me", "my", "mine", "than", "then", "also", "just", "only", "very", "much", "many", "more", "most", "some", "any", "each", "every", "all", "both", "either", "neither", "not", "no", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "s", "'s", "’s"])
+
+
+@dataclass
+class QuestionInfo:
+    """The analysed question."""
+
+    text: str
+    kind: str
+    wh: str | None = None
+    focus: str | None = None  # the noun asked about ("fighters" in "how many fighters")
+    terms: set[str] = field(default_factory=set)  # stems of content words
+    names: list[str] = field(default_factory=list)  # proper nouns / entities in the question
+    verb: str | None = None  # main verb (lower case)
+    negated: bool = False
+    reporting: bool = False  # "who said ..." style
+    wh_head: str | None = None  # stem of the word the wh-phrase attaches to ("receive")
+    wh_dep: str | None = None  # the wh-phrase's relation to it ("dobj", "nsubj", "pobj")
+    wh_prep: str | None = None  # preposition before the wh-phrase ("in what year")
+    past: bool = False  # the question is in the past tense ("When did ...", "was built")
+
+
+@lru_cache(maxsize=200_000)
+def stem(w: str) -> str:
+    """A crude, fast stem for matching words across forms.
+
+    >>> stem("fighters"), stem("killed"), stem("Killing"), stem("cities")
+    ('fighter', 'kill', 'kill', 'city')
+    """
+    w = w.lower().strip("'’\".,;:!?()[]")
+    for suf, rep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", "e"),
+                     ("s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            w = w[: len(w) - len(suf)] + rep
+            break
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
+
+
+def content_terms(text: str) -> set[str]:
+    """Stems of the content words of ``text`` (no stop words, no punctuation).
+
+    >>> sorted(content_terms("How many fighters remain in the enclave?"))
+    ['enclave', 'fighter', 'remain']
+    """
+    return {stem(w) for w in re.findall(r"[\w'’-]+", text.lower())
+            if w not in STOP and len(w) > 1 and stem(w)}
+
+
+def kind_of(question: str) -> str:
+    """The answer kind from the words alone (no parse). See :func:`analyse`.
+
+    >>> kind_of("When is the US military planning to leave Syria?")
+    'date'
+    >>> kind_of("What is the capital of Australia?")
+    'place'
+    """
+    q = question.strip().lower()
+    words = re.findall(r"[\w'’]+", q)
+    if not words:
+        return "clause"
+    first = words[0]
+    # "In what year ...", "During which ..."
+    lead = words
+    while lead and lead[0] in ("in", "on", "at", "during", "by", "to", "for", "from",
+                               "since", "according", "approximately", "roughly", "about"):
+        lead = lead[1:]
+    if lead and lead[0] in _WH:
+        words, first = lead, lead[0]
+    if first in ("who", "whom", "whose"):
+        if len(words) > 1 and words[1] in REPORTING:
+            return "speaker"
+        return "person"
+    if first == "when":
+        return "date"
+    if first == "where":
+        return "place"
+    if first == "how":
+        nxt = words[1] if len(words) > 1 else ""
+        if nxt in ("many", "much", "large", "big", "old", "far", "high", "tall", "long",
+                   "wide", "deep", "heavy", "often", "fast"):
+            return "quantity"
+        return "clause"
+    if first in ("what", "which", "name"):
+        for w in words[1:5]:
+            if w in STOP and w not in ("many", "much"):
+                continue
+            for kind, nouns in _FOCUS_KIND.items():
+                if w in nouns:
+                    return kind
+            # "what is the capital of": the first content noun decides
+        for w in words[1:8]:
+            for kind in ("date", "place", "quantity"):
+                if w in _FOCUS_KIND[kind] and words[words.index(w) - 1] in ("the", "what",
+                                                                            "which"):
+                    return kind
+        return "clause"
+    if first in _WH or any(w in ("what", "which", "who", "whom", "whose", "when", "where",
+                                 "why", "how") for w in words):
+        return "clause"
+    if first in _AUX and " or " not in q:
+        return "claim"
+    if not question.rstrip().endswith("?") and len(words) >= 3:
+        return "claim"
+    return "clause"
+
+
+@lru_cache(maxsize=2048)
+def _parse(question: str):
+    return get_nlp()(question)
+
+
+def analyse(question: str) -> QuestionInfo:
+    """Parse ``question`` once (cached) and return what it asks for."""
+    kind = kind_of(question)
+    doc = _parse(question)
+    info = QuestionInfo(text=question, kind=kind, terms=content_terms(question))
+    words = [t.lower_ for t in doc]
+    info.wh = next((w for w in words[:4] if w in _WH), None)
+    info.names = [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
+                  and not any(t.lower_ in _WH for t in e)]
+    for t in doc:
+        if t.pos_ == "PROPN" and not any(t.text in n for n in info.names):
+            info.names.append(t.text)
+    info.negated = any(t.dep_ == "neg" or t.lower_ in ("not", "never", "no") for t in doc)
+    info.past = any(t.tag_ in ("VBD", "VBN") and t.dep_ in ("ROOT", "aux", "auxpass")
+                    or t.lower_ in ("did", "was", "were", "had") for t in doc)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    verbs = [t for t in doc if t.pos_ == "VERB"]
+    v = verbs[0] if verbs else root
+    info.verb = v.lower_ if v is not None else None
+    info.reporting = kind == "speaker" or bool(info.verb and info.verb in REPORTING
+                                                and info.wh in ("who", "whom"))
+    if kind == "speaker":
+        info.reporting = True
+    wh_tok = next((t for t in doc if t.lower_ in ("what", "which", "who", "whom", "whose",
+                                                  "when", "where", "how")), None)
+    if wh_tok is not None:
+        phrase = wh_tok
+        # "what year" / "how many fighters": the phrase is headed by the noun
+        if wh_tok.dep_ in ("det", "amod", "advmod", "nummod") and wh_tok.head.pos_ in (
+                "NOUN", "PROPN", "ADJ"):
+            phrase = wh_tok.head
+        if phrase.lower_ in ("many", "much") and phrase.head.pos_ in ("NOUN", "PROPN"):
+            phrase = phrase.head
+        info.wh_dep = phrase.dep_
+        h = phrase.head
+        if h.dep_ == "prep" and h.head.i != h.i:
+            info.wh_prep, info.wh_dep = h.lower_, "pobj"
+            h = h.head
+        if h.i != phrase.i:
+            info.wh_head = stem(h.text)
+    # focus noun: "how many X", "what X"
+    for i, t in enumerate(doc):
+        if t.lower_ in ("many", "much", "what", "which") and i + 1 < len(doc):
+            for u in doc[i + 1: i + 5]:
+                if u.pos_ in ("NOUN", "PROPN"):
+                    info.focus = u.lower_
+                    break
+                if u.pos_ in ("VERB", "AUX"):
+                    break
+            if info.focus:
+                break
+    return info

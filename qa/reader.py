@@ -1,0 +1,515 @@
+"""Readers: pick the short answer span, verbatim, out of retrieved passages.
+
+A :class:`Reader` takes the question (analysed, :class:`~qa.question.QuestionInfo`) and the
+retrieved passages and returns :class:`Span` candidates, best first, each an offset range
+within one passage's text and a score in [0, 1].
+
+* :class:`FeatureReader` (the default) needs no QA model: it parses the few best passages
+  with spaCy, proposes entities, figures (:mod:`qa.quantities`) and noun phrases, describes
+  each with a handful of features (answer type matches the question, question words near
+  it, candidate repeats the question, retrieval score, ...) and scores them with a small
+  logistic model whose weights ship in ``qa/data/reader.json`` (recipe: ``python -m
+  qa.train reader``; trained on the dev questions with cross-validation).
+* :class:`HFReader` wraps a local Hugging Face extractive-QA model folder
+  (``AutoModelForQuestionAnswering``), for users who have one: ``FACTCHECK_READER=/path``.
+
+Example:
+    >>> from qa.models import Passage
+    >>> from qa.question import analyse                              # doctest: +SKIP
+    >>> p = Passage(article_id="a", text="Bali said 400 to 600 jihadists remain.",
+    ...             start=0, end=38, position=0, score=0.6)
+    >>> spans = FeatureReader().read(analyse("How many fighters remain?"), [p])
+    ...                                                               # doctest: +SKIP
+    >>> spans[0].text                                                 # doctest: +SKIP
+    '400 to 600'
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from qa.models import Passage
+from qa.quantities import find_quantities
+from qa.question import STOP, QuestionInfo, stem
+
+DATA = Path(__file__).with_name("data")
+READER_WEIGHTS = DATA / "reader.json"
+
+# which spaCy entity labels answer which question kind
+KIND_LABELS = {
+    "quantity": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"},
+    "person": {"PERSON", "ORG", "NORP"},
+    "speaker": {"PERSON", "ORG", "NORP"},
+    "organisation": {"ORG", "NORP", "PERSON", "GPE"},
+    "date": {"DATE", "TIME"},
+    "place": {"GPE", "LOC", "FAC"},
+}
+LABEL_GROUP = {"PERSON": 0, "ORG": 1, "NORP": 1, "GPE": 2, "LOC": 2, "FAC": 2, "DATE": 3,
+               "TIME": 3, "CARDINAL": 4, "QUANTITY": 4, "MONEY": 4, "PERCENT": 4,
+               "ORDINAL": 5, "EVENT": 6, "WORK_OF_ART": 6, "LAW": 6, "PRODUCT": 6,
+               "LANGUAGE": 6}
+KINDS = ("quantity", "person", "organisation", "date", "place", "clause", "speaker")
+
+
+@dataclass
+class Span:
+    """A candidate answer: ``[start, end)`` within ``passages[passage].text``."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    label: str | None = None  # entity label or "QTY"/"NP"
+    features: dict = field(default_factory=dict)
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """Anything that proposes answer spans for a question over passages, best first."""
+
+    def read(self, question: QuestionInfo, passages: list[Passage]) -> list[Span]:
+        ...
+
+
+# --- parsing (cached) --------------------------------------------------------------------------
+
+class _DocCache:
+    """An LRU cache of spaCy docs keyed by text, shared by readers in one process."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._d: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def docs(self, texts: list[str]) -> list:
+        from qa.nlp import get_nlp
+
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
+        if missing:
+            parsed = list(get_nlp().pipe(missing, batch_size=16))
+            with self._lock:
+                for t, d in zip(missing, parsed, strict=True):
+                    self._d[t] = d
+                while len(self._d) > self.size:
+                    self._d.popitem(last=False)
+        with self._lock:
+            out = []
+            for t in texts:
+                self._d.move_to_end(t)
+                out.append(self._d[t])
+            return out
+
+
+DOCS = _DocCache()
+
+
+# --- candidates and features -------------------------------------------------------------------
+
+def candidates(doc, kind: str) -> list[tuple[int, int, str]]:
+    """Candidate answer spans ``(start_char, end_char, label)`` in one parsed sentence."""
+    out: dict[tuple[int, int], str] = {}
+    text = doc.text
+    for q in find_quantities(text, years=kind == "date"):
+        out[(q.start, q.end)] = "QTY"
+    for e in doc.ents:
+        key = (e.start_char, e.end_char)
+        # a figure's hedge is kept whole; the entity may cut it
+        if e.label_ in ("CARDINAL",) and any(s <= key[0] and key[1] <= t for s, t in out):
+            continue
+        out[key] = e.label_
+    for nc in doc.noun_chunks:
+        toks = [t for t in nc if t.pos_ != "DET" or t.i != nc.start]
+        if not toks:
+            continue
+        s, e = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        out.setdefault((s, e), "NP")
+    if kind in ("clause", "place", "organisation", "person"):
+        for t in doc:
+            if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("pobj", "dobj", "attr", "nsubj",
+                                                          "nsubjpass", "appos", "conj"):
+                sub = list(t.subtree)
+                if 2 <= len(sub) <= 10:
+                    first = sub[0] if sub[0].pos_ != "DET" else (sub[1] if len(sub) > 1
+                                                                 else sub[0])
+                    s, e = first.idx, sub[-1].idx + len(sub[-1].text)
+                    if text[s:e].strip() and text[e - 1] not in ",;(":
+                        out.setdefault((s, e), "SUB")
+    # trim punctuation at the edges
+    clean = {}
+    for (s, e), lab in out.items():
+        while s < e and text[s] in " ,;:(\"'“”‘’-":
+            s += 1
+        while e > s and text[e - 1] in " ,;:)\"'“”‘’.-":
+            e -= 1
+        if e > s:
+            clean.setdefault((s, e), lab)
+    return [(s, e, lab) for (s, e), lab in clean.items()]
+
+
+FEATURES = (
+    "bias", "type_match", "type_other_entity", "is_qty", "is_np", "is_sub", "q_overlap",
+    "window", "near", "sent_cover", "dense", "rank0", "focus_in", "focus_next",
+    "len", "len_long", "head_in_q", "subj", "obj", "pobj", "pronoun", "names_cover",
+    "kind_quantity", "kind_date", "kind_person", "kind_place", "kind_clause",
+    "qty_has_hedge", "ent_any", "names_sent", "best_cover", "cover_gap",
+    "dense_gap_next", "attached_qhead", "same_role", "prep_match", "in_paren", "tense_match",
+)
+_LABS = ("person", "org", "place", "date", "num", "np", "sub", "other")
+_KGROUPS = ("quantity", "person", "date", "place", "clause")
+FEATURES = FEATURES + tuple(f"lab_{a}" for a in _LABS) + tuple(
+    f"x_{k}_{a}" for k in _KGROUPS for a in _LABS)
+
+
+def _lab(label: str) -> str:
+    return {"PERSON": "person", "ORG": "org", "NORP": "org", "GPE": "place", "LOC": "place",
+            "FAC": "place", "DATE": "date", "TIME": "date", "CARDINAL": "num", "QTY": "num",
+            "QUANTITY": "num", "MONEY": "num", "PERCENT": "num", "NP": "np",
+            "SUB": "sub"}.get(label, "other")
+
+
+def _kgroup(kind: str) -> str:
+    return {"organisation": "person", "speaker": "person", "claim": "clause"}.get(kind, kind)
+
+
+class DocView:
+    """Plain lists of what the features read from a parsed sentence (spaCy token objects
+    are made afresh on every access, so reading them once keeps scoring cheap)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.text = doc.text
+        self.starts = [t.idx for t in doc]
+        self.ends = [t.idx + len(t.text) for t in doc]
+        self.lower = [t.lower_ for t in doc]
+        self.stems = [stem(t.text) for t in doc]
+        self.content = [not t.is_punct and t.lower_ not in STOP for t in doc]
+        self.pos = [t.pos_ for t in doc]
+        self.dep = [t.dep_ for t in doc]
+        self.tag = [t.tag_ for t in doc]
+        self.head = [t.head.i for t in doc]
+        self.aux_tags = [{c.tag_ for c in t.children if c.dep_ in ("aux", "auxpass")}
+                         for t in doc]
+        self.cands: dict[str, list[tuple[int, int, str]]] = {}
+
+    def tok_range(self, s: int, e: int) -> tuple[int, int]:
+        ts = max(0, bisect.bisect_right(self.starts, s) - 1)
+        if ts < len(self.ends) and self.ends[ts] <= s:
+            ts += 1
+        te = bisect.bisect_left(self.starts, e)
+        return ts, max(te, ts)
+
+    def root(self, ts: int, te: int) -> int | None:
+        for i in range(ts, te):
+            h = self.head[i]
+            if h == i or not ts <= h < te:
+                return i
+        return None
+
+
+_VIEWS: OrderedDict[str, DocView] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(text: str, doc) -> DocView:
+    with _VIEWS_LOCK:
+        dv = _VIEWS.get(text)
+        if dv is not None and dv.doc is doc:
+            _VIEWS.move_to_end(text)
+            return dv
+    dv = DocView(doc)
+    with _VIEWS_LOCK:
+        _VIEWS[text] = dv
+        while len(_VIEWS) > DOCS.size:
+            _VIEWS.popitem(last=False)
+    return dv
+
+
+def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense: float,
+              rank: int, sent_cover: float, names_cover: float, q_pos: list[int],
+              extra: dict) -> np.ndarray:
+    ts, te = dv.tok_range(s, e)
+    cand_stems = [dv.stems[i] for i in range(ts, te) if dv.content[i]]
+    q_overlap = (sum(1 for x in cand_stems if x in info.terms) / len(cand_stems)
+                 if cand_stems else 1.0)
+    outside = [i for i in q_pos if i < ts or i >= te]
+    dist = min(min(abs(i - ts), abs(i - (te - 1))) for i in outside) if outside else 30
+    win = {dv.stems[i] for i in outside if abs(i - ts) <= 8 or abs(i - te) <= 8}
+    window = len(win) / max(len(info.terms), 1)
+    focus = stem(info.focus) if info.focus else None
+    focus_in = float(bool(focus and focus in cand_stems))
+    focus_next = float(bool(focus and focus in dv.stems[te:te + 3]))
+    head = dv.root(ts, te)
+    hh = dv.head[head] if head is not None else None
+    head_in_q = float(head is not None and dv.stems[hh] in info.terms
+                      and not ts <= hh < te)
+    dep = dv.dep[head] if head is not None else ""
+    kind = info.kind if info.kind != "speaker" else "person"
+    want = KIND_LABELS.get(kind, set())
+    is_ent = label not in ("NP", "SUB", "QTY")
+    type_match = float(label in want or (label == "QTY" and kind == "quantity"))
+    n = te - ts
+    attached = same_role = prep_match = 0.0
+    if head is not None:
+        h = hh
+        if dv.dep[h] == "prep" and dep == "pobj":
+            if info.wh_prep and dv.lower[h] == info.wh_prep:
+                prep_match = 1.0
+            h = dv.head[h]
+        if info.wh_head and dv.stems[h] == info.wh_head and not ts <= h < te:
+            attached = 1.0
+            role = {"nsubjpass": "nsubj", "attr": "dobj"}.get
+            same_role = float(role(dep, dep) == role(info.wh_dep or "", info.wh_dep or ""))
+    tense_match = 0.5
+    if head is not None:
+        v = head
+        while dv.pos[v] not in ("VERB", "AUX") and dv.head[v] != v:
+            v = dv.head[v]
+        if dv.pos[v] in ("VERB", "AUX"):
+            tags = {dv.tag[v]} | dv.aux_tags[v]
+            past = "VBD" in tags or ("VBN" in tags and "VBZ" not in tags and "VBP" not in tags)
+            tense_match = float(past == info.past)
+    in_paren = float(s > 0 and dv.text[max(0, s - 2):s].strip() in ("(", "-LRB-"))
+    f = {
+        "bias": 1.0, "type_match": type_match,
+        "type_other_entity": float(is_ent and not type_match),
+        "is_qty": float(label == "QTY"), "is_np": float(label == "NP"),
+        "is_sub": float(label == "SUB"), "q_overlap": q_overlap, "window": window,
+        "near": 1.0 / (1.0 + dist), "sent_cover": sent_cover, "dense": dense,
+        "rank0": float(rank == 0), "focus_in": focus_in, "focus_next": focus_next,
+        "len": math.log1p(n), "len_long": float(n > 6), "head_in_q": head_in_q,
+        "subj": float(dep.startswith("nsubj")), "obj": float(dep in ("dobj", "attr")),
+        "pobj": float(dep == "pobj"),
+        "pronoun": float(n == 1 and dv.pos[ts] == "PRON"),
+        "names_cover": names_cover,
+        "kind_quantity": float(kind == "quantity"), "kind_date": float(kind == "date"),
+        "kind_person": float(kind in ("person", "organisation")),
+        "kind_place": float(kind == "place"), "kind_clause": float(kind == "clause"),
+        "qty_has_hedge": float(label == "QTY" and any(dv.pos[i] in ("ADV", "ADP", "ADJ")
+                                                       for i in range(ts, te))),
+        "ent_any": float(is_ent), "attached_qhead": attached, "same_role": same_role,
+        "prep_match": prep_match, "in_paren": in_paren, "tense_match": tense_match,
+        **extra,
+    }
+    lab, kg = _lab(label), _kgroup(info.kind)
+    f[f"lab_{lab}"] = 1.0
+    f[f"x_{kg}_{lab}"] = 1.0
+    return np.array([f.get(k, 0.0) for k in FEATURES], dtype=np.float32)
+
+
+@lru_cache(maxsize=512)
+def _name_words(text: str) -> frozenset[str]:
+    """Words of ``text`` (possessives split off) and their stems, for finding names."""
+    ws = re.findall(r"\w+(?:[-.]\w+)*", text.lower())
+    return frozenset(ws) | frozenset(stem(w) for w in ws)
+
+
+def names_coverage(info: QuestionInfo, text: str, strict: bool = False) -> float:
+    """Share of the question's names (proper nouns, entities) found in ``text``.
+
+    >>> from qa.question import QuestionInfo
+    >>> names_coverage(QuestionInfo("q", "place", names=["Australia"]), "Sydney is big")
+    0.0
+    """
+    if not info.names:
+        return 1.0
+    words = _name_words(text)
+    hit = 0
+    for n in info.names:
+        toks = re.findall(r"\w+(?:[-.]\w+)*", n.lower())
+        parts = [w for w in toks if w not in STOP and w not in ("s",)] or toks
+        found = [p in words or stem(p) in words for p in parts]
+        if parts and (all(found) if strict else any(found)):
+            hit += 1
+    return hit / len(info.names)
+
+
+def sentence_cover(info: QuestionInfo, doc) -> float:
+    if not info.terms:
+        return 0.0
+    stems = {stem(t.text) for t in doc}
+    return len(info.terms & stems) / len(info.terms)
+
+
+# --- the default reader ------------------------------------------------------------------------
+
+class FeatureReader:
+    """Scores candidate spans with a logistic model over parse/entity/overlap features.
+
+    Args:
+        weights: path to a ``reader.json`` (default: the shipped one) or a dict.
+        passages: how many of the best passages to parse (default 6; parsing costs
+            ~10 ms a sentence, so this bounds the latency).
+        context: optional ``article_id -> text`` function, used to check that names in the
+            question occur in a passage's article.
+    """
+
+    def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 6,
+                 context=None):
+        w = weights if isinstance(weights, dict) else load_weights(weights or READER_WEIGHTS)
+        self.w = np.array([w["weights"].get(k, 0.0) for k in FEATURES], dtype=np.float32)
+        self.mean = np.array([w.get("mean", {}).get(k, 0.0) for k in FEATURES], np.float32)
+        self.scale = np.array([w.get("scale", {}).get(k, 1.0) for k in FEATURES], np.float32)
+        self.conf = np.array([w.get("confidence", {}).get(k, 0.0) for k in CONF_FEATURES])
+        self.n_passages = passages
+        self.context = context
+
+    def featurize(self, info: QuestionInfo, passages: list[Passage]
+                  ) -> tuple[list[Span], np.ndarray]:
+        """Every candidate span of the first ``passages`` and its feature matrix."""
+        ps = passages[: self.n_passages]
+        docs = DOCS.docs([p.text for p in ps])
+        spans: list[Span] = []
+        rows: list[np.ndarray] = []
+        top = ps[0].score if ps else 0.0
+        covers = [sentence_cover(info, d) for d in docs]
+        best = max(covers, default=0.0)
+        for r, (p, doc) in enumerate(zip(ps, docs, strict=True)):
+            cover = covers[r]
+            nxt = ps[r + 1].score if r + 1 < len(ps) else p.score
+            extra = {"names_sent": names_coverage(info, p.text),
+                     "best_cover": float(cover >= best), "cover_gap": cover - best,
+                     "dense_gap_next": p.score - nxt}
+            ctx = p.text
+            if self.context is not None and info.names and names_coverage(info, ctx) < 1:
+                ctx = p.title + " " + (self.context(p.article_id) or "")
+            nc = names_coverage(info, ctx)
+            dv = _view(p.text, doc)
+            q_pos = [i for i, (c, st) in enumerate(zip(dv.content, dv.stems, strict=True))
+                     if c and st in info.terms]
+            cands = dv.cands.get(info.kind)
+            if cands is None:
+                cands = dv.cands[info.kind] = candidates(doc, info.kind)
+            for s, e, lab in cands:
+                f = _features(info, dv, s, e, lab, p.score - top, r, cover, nc, q_pos, extra)
+                spans.append(Span(passage=r, start=s, end=e, text=p.text[s:e], label=lab))
+                rows.append(f)
+        X = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), np.float32)
+        return spans, X
+
+    def read(self, question: QuestionInfo, passages: list[Passage]) -> list[Span]:
+        spans, X = self.featurize(question, passages)
+        if not spans:
+            return []
+        z = ((X - self.mean) / self.scale) @ self.w
+        # the best span's score is the confidence model's P(right); the others are scaled
+        # by their softmax share relative to the best
+        c = float(1.0 / (1.0 + np.exp(-(confidence_features(z, X) @ self.conf))))
+        rel = np.exp(z - z.max())
+        for sp, r, row, zi in zip(spans, rel, X, z, strict=True):
+            sp.score = c * float(r)
+            sp.features = {k: float(row[FEATURES.index(k)])
+                           for k in ("type_match", "names_cover", "sent_cover", "window")}
+            sp.features["z"] = float(zi)
+        spans.sort(key=lambda s: -s.score)
+        return spans
+
+
+CONF_FEATURES = ("bias", "z", "margin", "p", "type_match", "names_cover", "sent_cover",
+                 "window", "q_overlap")
+
+
+def confidence_features(z: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """What the confidence model sees about a question's best span."""
+    order = np.argsort(-z)
+    b = int(order[0])
+    zz = z - z.max()
+    p = np.exp(zz) / np.exp(zz).sum()
+    margin = float(z[b] - z[order[1]]) if len(z) > 1 else 5.0
+    col = {k: i for i, k in enumerate(FEATURES)}
+    row = X[b]
+    return np.array([1.0, float(z[b]), margin, float(p[b]), row[col["type_match"]],
+                     row[col["names_cover"]], row[col["sent_cover"]], row[col["window"]],
+                     row[col["q_overlap"]]], dtype=np.float64)
+
+
+def load_weights(path: str | os.PathLike) -> dict:
+    """Read a ``reader.json``; a missing or unreadable file falls back to hand-set weights."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {"weights": DEFAULT_WEIGHTS}
+
+
+# hand-set starting point (used only when no trained weights are shipped)
+DEFAULT_WEIGHTS = {"bias": -3.0, "type_match": 2.5, "type_other_entity": -0.5,
+                   "q_overlap": -3.0, "window": 2.0, "near": 1.5, "sent_cover": 2.0,
+                   "dense": 3.0, "rank0": 0.3, "focus_in": 0.8, "focus_next": 0.8,
+                   "len_long": -0.7, "pronoun": -2.0, "names_cover": 1.5}
+
+
+# --- plug-in: a local Hugging Face extractive-QA model -----------------------------------------
+
+class HFReader:
+    """A local extractive-QA model folder (``AutoModelForQuestionAnswering``), e.g. a
+    SQuAD-tuned MiniLM you copied to disk. Nothing is downloaded: the folder must hold the
+    model and tokenizer files. Spans are scored by the model's start/end probabilities.
+
+    >>> HFReader("/no/such/folder")                 # doctest: +SKIP
+    Traceback (most recent call last):
+    qa.errors.FactcheckError: no QA model folder at /no/such/folder ...
+    """
+
+    def __init__(self, path: str | os.PathLike, passages: int = 6, max_answer_tokens: int = 30):
+        from qa.errors import FactcheckError
+
+        p = Path(path)
+        if not p.is_dir():
+            raise FactcheckError(f"no QA model folder at {p}: set FACTCHECK_READER to a local "
+                                 "Hugging Face extractive-QA model folder, or unset it")
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        self.tok = AutoTokenizer.from_pretrained(p, local_files_only=True)
+        self.model = AutoModelForQuestionAnswering.from_pretrained(p, local_files_only=True)
+        self.model.eval()
+        self.n_passages = passages
+        self.max_len = max_answer_tokens
+
+    def read(self, question: QuestionInfo, passages: list[Passage]) -> list[Span]:
+        import torch
+
+        out: list[Span] = []
+        for r, p in enumerate(passages[: self.n_passages]):
+            enc = self.tok(question.text, p.text, return_tensors="pt", truncation="only_second",
+                           return_offsets_mapping=True, max_length=384)
+            offsets = enc.pop("offset_mapping")[0].tolist()
+            seq = enc.sequence_ids(0)
+            with torch.no_grad():
+                o = self.model(**enc)
+            st = torch.softmax(o.start_logits[0], -1).tolist()
+            en = torch.softmax(o.end_logits[0], -1).tolist()
+            ctx = [i for i, s in enumerate(seq) if s == 1]
+            best = (0.0, None, None)
+            for i in ctx:
+                for j in ctx:
+                    if j < i or j - i >= self.max_len:
+                        continue
+                    sc = st[i] * en[j]
+                    if sc > best[0]:
+                        best = (sc, i, j)
+            if best[1] is not None:
+                s, e = offsets[best[1]][0], offsets[best[2]][1]
+                out.append(Span(passage=r, start=s, end=e, text=p.text[s:e],
+                                score=float(best[0]), label="HF"))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+
+def get_reader(path: str | os.PathLike | None = None) -> Reader:
+    """The reader to use: ``path`` or ``$FACTCHECK_READER`` (a local HF QA model folder),
+    else :class:`FeatureReader`."""
+    path = path or os.environ.get("FACTCHECK_READER")
+    return HFReader(path) if path else FeatureReader()
