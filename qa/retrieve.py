@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,7 @@ MAX_QUESTION_CHARS = 2000
 CANDIDATES = 50  # per method and segment (at least; 4k when k is larger)
 NEAR_COSINE = 0.95  # near-duplicate sentences: this close in vector space ...
 NEAR_JACCARD = 0.7  # ... and sharing this share of their words
+QUERY_CACHE = 256  # question vectors kept per encoder (a chat turn retrieves more than once)
 
 
 class Filters(BaseModel):
@@ -211,6 +214,38 @@ def dedupe(passages: list[Passage], vectors: np.ndarray | None = None) -> list[P
     return [passages[i] for i in out]
 
 
+_query_vectors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_query_lock = threading.Lock()
+
+
+def query_vector(encoder, question: str) -> np.ndarray:
+    """``encoder``'s vector of ``question``, encoded once: the last ``QUERY_CACHE``
+    questions are kept per encoder, so asking again (``qa.answer.ask`` retrieves twice
+    per question, a chat repeats itself) skips the model.
+
+    >>> class Ones:
+    ...     def encode(self, texts): return np.ones((len(texts), 2), dtype=np.float32)
+    >>> enc = Ones()
+    >>> query_vector(enc, "Who?") is query_vector(enc, "Who?")
+    True
+    """
+    with _query_lock:
+        cache = _query_vectors.get(encoder)
+        if cache is None:
+            cache = _query_vectors[encoder] = OrderedDict()
+        v = cache.get(question)
+        if v is not None:
+            cache.move_to_end(question)
+            return v
+    v = encoder.encode([question])[0]
+    v.setflags(write=False)  # shared between calls: nobody may change it
+    with _query_lock:
+        cache[question] = v
+        while len(cache) > QUERY_CACHE:
+            cache.popitem(last=False)
+    return v
+
+
 @dataclass
 class _Candidates:
     """Candidate rows of one segment with their features."""
@@ -322,7 +357,7 @@ def candidates(question: str, idx: Index, f: Filters | None = None,
     f = f or Filters()
     if masks is None:
         masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
-    qv = idx.encoder.encode([question])[0]
+    qv = query_vector(idx.encoder, question)
     terms = lexical.tokenize(question)
     # BM25 with index-wide term statistics (live rows of every segment, filters aside),
     # so a sentence scores the same in a fresh one-article segment as after a merge

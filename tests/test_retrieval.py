@@ -126,6 +126,31 @@ def test_syndicated_sentence_comes_back_once_with_all_its_sources(tmp_path):
     assert p.article_id == "copy7" and p.also_in == []
 
 
+class _CountingEncoder(HashEncoder):
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts, batch_size=64):
+        self.calls.append(list(texts))
+        return super().encode(texts, batch_size)
+
+
+def test_a_question_is_encoded_once_across_retrievals(tmp_path):
+    enc = _CountingEncoder()
+    idx = Index.create(tmp_path / "ix", encoder=enc)
+    idx.add([make_article(id=f"a{i}", title=f"T{i}", outlet=["x", "y"][i % 2],
+                          text=f"The dam near village {i} burst. {i} homes flooded.")
+             for i in range(6)])
+    enc.calls.clear()
+    q = "Which dam burst?"
+    first = retrieve(q, k=3, index=idx)
+    assert retrieve(q, k=3, index=idx) == first  # same answer from the kept vector
+    retrieve(q, k=2, index=idx, outlets=["y"])  # a filtered retrieval of the same question
+    assert enc.calls == [[q]]
+    retrieve("Which homes flooded?", k=2, index=idx)
+    assert enc.calls == [[q], ["Which homes flooded?"]]
+
+
 def test_near_duplicate_rule():
     a = "At least 48 people were killed in the strike on Monday, the monitor said."
     assert near_duplicate(a, a.upper())
