@@ -305,13 +305,26 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
 
 
-def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[SourceRef]:
+def _source_ref(idx: Index, seg: SegmentReader, row: int) -> SourceRef:
+    """Where the sentence at ``row`` of ``seg`` sits: its article (metadata from the
+    manifest) and offsets -- without building the whole passage."""
+    aid = str(seg.art_ids[seg.row_article[row]])
+    e = idx.manifest.articles.get(aid)
+    r = seg.row(row)
+    return SourceRef(article_id=aid, title=e.title if e else "",
+                     outlet=e.outlet if e else None, published=e.published if e else None,
+                     url=e.url if e else None, start=r["start"], end=r["end"])
+
+
+def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray],
+            listed: set[str] | None = None) -> list[SourceRef]:
     """Other live sentences, passing the filters (``masks`` per segment), with exactly
-    ``p``'s normalised text."""
+    ``p``'s normalised text, from articles other than ``p``'s and those ``listed``."""
     h = text_hash(p.text)
     out = []
     if not h:
         return out
+    listed = listed or set()
     for info, seg, _ in idx.segments:
         rows = seg.rows_with_hash(h)
         if not len(rows) or info.name not in masks:
@@ -321,12 +334,9 @@ def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[Source
             if info.base + int(r) == p.id:
                 continue
             aid = str(seg.art_ids[seg.row_article[r]])
-            e = idx.manifest.articles.get(aid)
-            row = seg.row(int(r))
-            out.append(SourceRef(article_id=aid, title=e.title if e else "",
-                                 outlet=e.outlet if e else None,
-                                 published=e.published if e else None,
-                                 url=e.url if e else None, start=row["start"], end=row["end"]))
+            if aid == p.article_id or aid in listed:
+                continue  # nothing to add: skip reading the row
+            out.append(_source_ref(idx, seg, int(r)))
     return out
 
 
@@ -441,13 +451,15 @@ def retrieve(
                         if near_duplicate(p.text, text, float(vecs[pos] @ vecs[j]))), None)
             if dup is None and len(chosen) >= k:
                 continue
-            p = idx.passage(c.info.base + row, float(fused[pos]))
-            if dup is not None:
-                _add_source(dup, p, seen)
+            if dup is not None:  # a copy: list its article (once) with the first
+                aid = str(c.seg.art_ids[c.seg.row_article[row]])
+                if aid != dup.article_id and aid not in seen.get(id(dup), ()):
+                    _add_source(dup, _source_ref(idx, c.seg, row), seen)
                 continue
+            p = idx.passage(c.info.base + row, float(fused[pos]))
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
             chosen.append((p, pos))
         for p, _ in chosen:
-            for other in _copies(idx, p, masks):
+            for other in _copies(idx, p, masks, seen.get(id(p))):
                 _add_source(p, other, seen)
     return [p for p, _ in chosen]
