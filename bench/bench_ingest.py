@@ -9,10 +9,12 @@ In one run, on the bundled articles (``examples/``):
 3. adding one article to indexes of 10k and 100k sentences (grown by copying stored
    articles and their vectors, so no re-embedding is needed to set them up).
 
-Model loading is excluded from every timing. Speed is reported as ratios against the
-baseline measured in the same run. Results go to ``bench/results/ingest.json``.
+Model loading is excluded from every timing. Rounds are interleaved and each ratio is taken
+within its round (wall and CPU time), so a change in machine load hits both sides alike.
+Speed is reported as ratios against the baseline measured in the same run. Results go to
+``bench/results/ingest.json``.
 
-    python bench/bench_ingest.py            # full run (about 5 minutes on 2 cores)
+    python bench/bench_ingest.py            # full run (about 10 minutes on 2 cores)
     python bench/bench_ingest.py --quick    # 10k only, fewer repeats
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -38,23 +41,26 @@ from qa.models import Article  # noqa: E402
 from qa.sentences import split_spans  # noqa: E402
 
 
-def bare_baseline(texts: list[str], st_encoder: TorchEncoder) -> float:
+def timed(fn) -> tuple[float, float]:
+    """Run ``fn`` and return (wall seconds, CPU seconds of this process, all threads)."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def bare_baseline(texts: list[str], st_encoder: TorchEncoder) -> None:
     import faiss
 
-    t0 = time.perf_counter()
     vecs = st_encoder.model.encode(texts, batch_size=64, convert_to_numpy=True,
                                    normalize_embeddings=True, show_progress_bar=False)
     index = faiss.IndexFlatIP(vecs.shape[1])
     index.add(np.ascontiguousarray(vecs, dtype=np.float32))
-    return time.perf_counter() - t0
 
 
-def pipeline(paths: list[Path], encoder) -> tuple[float, int]:
+def pipeline(paths: list[Path], encoder) -> None:
     with tempfile.TemporaryDirectory() as d:
         idx = Index.create(Path(d) / "ix", encoder=encoder)
-        t0 = time.perf_counter()
-        rep = idx.add(read_paths(paths))
-        return time.perf_counter() - t0, rep.sentences
+        idx.add(read_paths(paths))
 
 
 def grow_index(path: Path, base: Index, target: int) -> Index:
@@ -122,24 +128,41 @@ def main() -> None:
     fp32.encode(texts[:64])  # warm up both
     default.encode(texts[:64])
     res: dict = {"sentences": len(texts), "default_backend": getattr(default, "backend", "?")}
-    rounds = 1 if args.quick else 2
-    base_t = min(bare_baseline(texts, fp32) for _ in range(rounds))
-    pipe_fp32 = min(pipeline(paths, fp32)[0] for _ in range(rounds))
-    pipe_def = min(pipeline(paths, default)[0] for _ in range(rounds))
+    # Rounds are interleaved (baseline, fp32 pipeline, default pipeline, repeat) so that a
+    # change in machine load hits all three alike; each ratio is taken within its round and
+    # the median over rounds is reported, for wall time and for CPU time.
+    rounds = 1 if args.quick else 3
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "fp32": [], "default": []}
+    for r in range(rounds):
+        runs["baseline"].append(timed(lambda: bare_baseline(texts, fp32)))
+        runs["fp32"].append(timed(lambda: pipeline(paths, fp32)))
+        runs["default"].append(timed(lambda: pipeline(paths, default)))
+        print(f"round {r + 1}/{rounds}: " + ", ".join(
+            f"{k} {v[-1][0]:.1f}s wall / {v[-1][1]:.1f}s cpu" for k, v in runs.items()))
+
+    def ratio(name: str, which: int) -> float:
+        return statistics.median(p[which] / b[which]
+                                 for p, b in zip(runs[name], runs["baseline"], strict=True))
+
+    base_t = statistics.median(w for w, _ in runs["baseline"])
+    pipe_def = statistics.median(w for w, _ in runs["default"])
     res.update({
+        "rounds": rounds,
+        "load_avg_1min": round(os.getloadavg()[0], 2),
         "baseline_s": round(base_t, 2),
         "baseline_sent_per_s": round(len(texts) / base_t, 1),
-        "pipeline_fp32_s": round(pipe_fp32, 2),
-        "pipeline_default_s": round(pipe_def, 2),
         "pipeline_default_sent_per_s": round(len(texts) / pipe_def, 1),
-        "overhead_fp32_vs_baseline": round(pipe_fp32 / base_t - 1, 3),
-        "ratio_default_vs_baseline": round(pipe_def / base_t, 3),
+        "overhead_fp32_wall": round(ratio("fp32", 0) - 1, 3),
+        "overhead_fp32_cpu": round(ratio("fp32", 1) - 1, 3),
+        "ratio_default_wall": round(ratio("default", 0), 3),
+        "ratio_default_cpu": round(ratio("default", 1), 3),
     })
-    print(f"baseline encode+faiss (fp32): {base_t:.2f}s ({len(texts) / base_t:.0f} sent/s)")
-    print(f"factcheck add, fp32 encoder:  {pipe_fp32:.2f}s -> overhead "
-          f"{100 * (pipe_fp32 / base_t - 1):+.1f}% (goal <= +20%)")
-    print(f"factcheck add, default ({res['default_backend']}): {pipe_def:.2f}s -> "
-          f"{pipe_def / base_t:.2f}x the baseline time")
+    print(f"baseline encode+faiss (fp32): median {base_t:.2f}s "
+          f"({len(texts) / base_t:.0f} sent/s)")
+    print(f"factcheck add, fp32 encoder: overhead {100 * res['overhead_fp32_wall']:+.1f}% wall, "
+          f"{100 * res['overhead_fp32_cpu']:+.1f}% CPU (goal <= +20%)")
+    print(f"factcheck add, default ({res['default_backend']}): {res['ratio_default_wall']:.2f}x "
+          f"the baseline's wall time, {res['ratio_default_cpu']:.2f}x its CPU time")
 
     sizes = [10_000] if args.quick else [10_000, 100_000]
     with tempfile.TemporaryDirectory() as d:

@@ -35,6 +35,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 from qa.attribution_coref import Resolver
 from qa.attribution_lexicon import is_candidate
 from qa.attribution_model import load_model
@@ -43,7 +45,7 @@ from qa.models import Attribution
 from qa.sentences import split_spans
 
 # bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
-VERSION = "2"
+VERSION = "3"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
@@ -90,7 +92,42 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
             elif r.via_kind == "interview" and r.name:
                 r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
                 out.append((i, r))
+    out += _dash_quotes(text, spans, quotes, {r.cue for _, r in out})
+    out.sort(key=lambda ir: (ir[0], ir[1].cue[0]))
     _continue_quotes(text, spans, quotes, out)
+    return out
+
+
+_DASH_NAME = re.compile(r"\s*[―—–-]{1,2}\s*((?:[A-Z][\w.’'-]*)(?:\s+(?:[A-Z][\w.’'-]*|de|van|al)"
+                        r"){0,3})(?=[\s.,(]|$)")
+
+
+def _dash_quotes(text: str, spans: list[Span], quotes: list[Span],
+                 seen: set) -> list[tuple[int, Raw]]:
+    """A quotation signed with a dash and a name: ``“...” ― Sonya Herridge``, ``"..." -
+    Bernie Sanders.`` (quote collections, fact checks, tweets)."""
+    out = []
+    for q in quotes:
+        if q[1] - q[0] < 12 or text[q[1] - 1] not in "”\"":
+            continue
+        m = _DASH_NAME.match(text, q[1])
+        if m is None or "\n\n" in text[q[1]:m.start(1)]:
+            continue
+        name = re.split(r"(?<=\w\w)\.(?:\s|$)", m.group(1))[0].rstrip(".")
+        src = (m.start(1), m.start(1) + len(name))
+        cue = (q[1], m.start(1))
+        cue = (cue[0] + len(text[cue[0]:cue[1]]) - len(text[cue[0]:cue[1]].lstrip()),
+               cue[0] + len(text[cue[0]:cue[1]].rstrip()))
+        if cue in seen:
+            continue
+        i = next((k for k, (a, b) in enumerate(spans) if a <= src[0] < b), None)
+        if i is None:
+            continue
+        r = Raw(cue=cue, cue_text=text[cue[0]:cue[1]], cue_class="colon", prior=1.0,
+                source=src, source_text=text[src[0]:src[1]], source_type="name",
+                name=text[src[0]:src[1]], content=(q[0], q[1]), main=True)
+        r.personlike = None
+        out.append((i, r))
     return out
 
 

@@ -111,7 +111,16 @@ def _subject(v):
         seen += 1
         subj = [c for c in cur.children if c.dep_ in SUBJ]
         if subj:
-            s = subj[0]
+            # several subjects is a parse of text without commas ("... 30 others injured"
+            # he said): the one nearest before the verb is the verb's own
+            before = [c for c in subj if c.i < cur.i]
+            s = before[-1] if len(subj) > 1 and before else subj[0]
+            if len(subj) > 1 and _glued_name(s):
+                first = _glued_name(s)[0]
+                while first.head.i != cur.i:
+                    first = first.head
+                if first.tag_ in ("NN", "NNS"):
+                    s = first  # "A source in Jaish al - Islam": the description heads it
             if s.dep_ == "nsubjpass" or _is_passive(cur):
                 agent = [c for c in cur.children if c.dep_ == "agent"]
                 if agent:
@@ -136,22 +145,65 @@ def _subject(v):
 def _np_tokens(head):
     """The tokens of the noun phrase headed by ``head``: its subtree, cut before a
     relative clause, appositive or participle that follows the head."""
-    cut = len(head.doc)
+    doc = head.doc
+    cut = len(doc)
     for c in head.children:
         if c.i > head.i and c.dep_ in ("relcl", "acl", "appos", "punct") and c.i < cut:
-            cut = c.i
+            # the clause's left edge: "the group which relies on ..." ends before "which"
+            cut = max(head.i + 1, min(c.i, c.left_edge.i))
+        elif c.i > head.i and (c.lower_ in TIME_WORDS or c.dep_ == "prep" and any(
+                g.lower_ in TIME_WORDS for g in c.children)) and c.i < cut:
+            cut = c.i  # "opposition forces on Sunday", "NGO AFP Sunday"
     keep = {t.i for t in head.subtree if t.i < cut}
     lo = hi = head.i  # the contiguous block around the head (a bad parse may leave gaps)
     while lo - 1 in keep:
         lo -= 1
     while hi + 1 in keep:
         hi += 1
-    return list(head.doc[lo:hi + 1])
+    lo = _np_start(doc, lo, head)
+    return list(doc[lo:hi + 1])
+
+
+TIME_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+              "january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december", "yesterday", "today",
+              "tonight", "earlier", "later", "midnight", "meanwhile", "overnight", "also"}
+_PREDET = {"all", "both", "half", "such", "quite", "what", "many"}
+
+
+def _np_start(doc, lo: int, head) -> int:
+    """Where a noun phrase really starts, when text without commas glued other words to its
+    front: "On Saturday Abdel Rahman said" -> "Abdel Rahman"; "In Aleppo the Syrian
+    Observatory said" -> "the Syrian Observatory"; "killed 13 people MSF said" -> "MSF"."""
+    # a determiner inside the phrase starts a new one ("Aleppo the Observatory"), unless a
+    # preposition or a pre-determiner links them ("head of the group", "all the men")
+    for k in range(head.i, lo, -1):
+        t = doc[k]
+        if t.lower_ in ("the", "a", "an") and t.dep_ == "det" and lo <= t.head.i <= head.i:
+            before = doc[lo:k]
+            if not any(x.tag_ in ("IN", "TO", "CC", "POS") or x.lower_ in _PREDET
+                       or x.dep_ in ("poss", "predet") for x in before):
+                lo = k
+            break
+    # a compound modifier with its own numeral is a separate phrase ("13 people | MSF")
+    for k in range(lo, head.i):
+        t = doc[k]
+        if t.dep_ == "compound" and t.tag_ in ("NN", "NNS") and any(
+                c.dep_ == "nummod" for c in t.children) and (
+                doc[k + 1].tag_ in ("NNP", "NNPS") or doc[k + 1].text[:1].isupper()):
+            lo = k + 1
+    # leading time words the parser took as name parts ("Saturday Abdel Rahman")
+    while lo < head.i and doc[lo].lower_ in TIME_WORDS and doc[lo].dep_ in (
+            "compound", "npadvmod", "nmod", "advmod", "amod"):
+        lo += 1
+    return lo
 
 
 def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]:
     """Split an NP like "SDF official Mustafa Bali" into ("Mustafa Bali", "SDF official")."""
     toks = _np_tokens(head)
+    if head.dep_ in SUBJ and head.tag_ in ("NNP", "NNPS"):
+        toks = _glued_name(head) + toks
     if cue is not None and any(t.i == cue.i for t in toks):
         toks = [t for t in toks if (t.i < cue.i) == (head.i < cue.i)]
     toks = [t for t in toks if t.dep_ not in ("det", "poss") or t.i > head.i]
@@ -167,6 +219,14 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     start = hi
     if toks[hi].tag_ not in ("NNP", "NNPS"):
         start = end = hi + 1
+        # "Rami Abdel Rahman head of the Observatory" (no commas): a person's name, then
+        # the role noun that heads the phrase
+        run = [k for k in range(hi) if toks[k].tag_ in ("NNP", "NNPS") or toks[k].text == "-"
+               or toks[k].lower_ in NAME_PARTICLES]
+        if (head.lower_ in PERSON_NOUNS | TITLES and run == list(range(hi)) and hi >= 2
+                and _personal(toks[:hi])):
+            name = " ".join(t.text for t in toks[:hi]).replace(" - ", "-")
+            return name, _join(toks[hi:]), True
     else:
         while start > 0 and (toks[start - 1].tag_ in ("NNP", "NNPS") or
                              toks[start - 1].text == "-" or
@@ -174,16 +234,28 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
                              and toks[start - 2].tag_ in ("NNP", "NNPS")):
             start -= 1
     # leading titles inside the run belong to the role ("US President | Donald Trump")
-    while start < end - 1 and toks[start].lower_.rstrip(".") in TITLES | {"u.s", "us", "usa"} \
-            and (toks[start].lower_.rstrip(".") in TITLES or toks[start + 1].lower_ in TITLES):
+    while start < end - 1 and (toks[start].text in (".", "-") or
+                               toks[start].lower_.rstrip(".") in TITLES | {"u.s", "us", "usa"}
+                               and (toks[start].lower_.rstrip(".") in TITLES
+                                    or toks[start + 1].lower_ in TITLES)):
         start += 1
-    while start < end and toks[start].text in ("-", "of", "for", "and"):
+    while start < end and toks[start].text in ("-", "of", "for", "and", "."):
         start += 1
+    # an organisation, then a person: "Kurdish National Council Mustafa Sino"
+    for m in range(end - 3, start - 1, -1):
+        if toks[m].lower_ in ORG_WORDS and toks[m + 1].text not in ("of", "for", "and", "-") \
+                and _personal(toks[m + 1:end]):
+            start = m + 1
+            break
     name = " ".join(t.text for t in toks[start:end]).replace(" - ", "-") or None
     if name and all(t.lower_.rstrip(".") in TITLES for t in toks[start:end]):
         name = None
-    role_toks = [t for t in toks[:start] if not t.is_punct or t.text == "-"]
-    role = (_join(role_toks) or None) if name else None
+    role_toks = [t for t in toks[:start] if not t.is_punct or t.text in ("-", ".")]
+    while role_toks and role_toks[0].text in ("-", "."):
+        role_toks = role_toks[1:]
+    # "Syrian" alone is no role ("Britain-based" is: the issue's own example)
+    role = (_join(role_toks) or None) if name and any(
+        t.tag_.startswith("NN") for t in role_toks) else None
     # appositive: "Bali, an SDF official," -> role
     for c in head.children:
         if c.dep_ == "appos" and c.i > head.i and (
@@ -204,6 +276,14 @@ def _name_and_role(head, cue=None) -> tuple[str | None, str | None, bool | None]
     elif role and {w.lower() for w in role.split()} & (PERSON_NOUNS | TITLES) or head.lower_ in PERSON_NOUNS or head.lower_.rstrip("s") in PERSON_NOUNS or name and len(name.split()) >= 2:
         person = True
     return name, role, person
+
+
+def _personal(toks) -> bool:
+    """Whether name tokens look like a person's name: two or more words (particles and
+    hyphens aside), no organisation word, not an acronym."""
+    words = [t for t in toks if t.text != "-" and t.lower_ not in NAME_PARTICLES]
+    return (len(words) >= 2 and all(t.tag_ in ("NNP", "NNPS") for t in words)
+            and not any(t.lower_ in ORG_WORDS | TITLES or t.is_upper for t in words))
 
 
 def _join(toks) -> str:
@@ -374,10 +454,41 @@ def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
     return out
 
 
+NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "abdel", "abdul", "bani", "ould"}
+
+
+def _glued_name(s, right: bool = False) -> list:
+    """Tokens next to subject ``s`` (left of it; right of it with ``right``) that the parser
+    split off as sibling subjects at a hyphen: "Talal al - Barazi" for "al-Barazi"."""
+    doc = s.doc
+    sibs = [c for c in s.head.children if c.dep_ in SUBJ and c is not s]
+    out: list = []
+    step = 1 if right else -1
+    k = s.right_edge.i + 1 if right else s.left_edge.i - 1
+    while 0 <= k < len(doc):
+        gap = []
+        if doc[k].text == "-" and doc[k].head.i == s.head.i and doc[k].dep_ not in SUBJ:
+            gap, k = [doc[k]], k + step
+        if not 0 <= k < len(doc):
+            break
+        sb = next((c for c in sibs if (c.left_edge.i if right else c.right_edge.i) == k), None)
+        if sb is None or not (gap or sb.text == "-" or doc[k - step].text == "-"
+                              or sb.lower_ in NAME_PARTICLES
+                              or doc[k - step].lower_ in NAME_PARTICLES):
+            break
+        toks = list(doc[sb.left_edge.i:sb.right_edge.i + 1])
+        out = out + gap + toks if right else toks + gap + out
+        k = sb.right_edge.i + 1 if right else sb.left_edge.i - 1
+    return out
+
+
 def _fill_source(r: Raw, s, doc, offset: int, cue=None) -> None:
     if s is None:
         return
     toks = _np_tokens(s) if s.lower_ not in RELATIVE else [s]
+    if s.dep_ in SUBJ:
+        toks = _glued_name(s) + toks + (_glued_name(s, right=True)
+                                        if toks and toks[-1].i == s.right_edge.i else [])
     if cue is not None and any(t.i == cue.i for t in toks):
         # a bad parse put the cue inside its own subject: keep the side the head is on
         toks = [t for t in toks if (t.i < cue.i) == (s.i < cue.i)]
@@ -395,6 +506,7 @@ def _fill_source(r: Raw, s, doc, offset: int, cue=None) -> None:
             r.antecedent = _join([t for t in _np_tokens(ant) if t.i < s.i])
             r.antecedent_name, role, r.personlike = _name_and_role(ant)
             r.role = role
+            r.extra["head"] = noun_lemma(ant)
             r.plural = ant.tag_ in ("NNS", "NNPS")
     elif low in PRONOUNS and s.tag_ == "PRP":
         r.source_type = "pronoun"
@@ -402,6 +514,7 @@ def _fill_source(r: Raw, s, doc, offset: int, cue=None) -> None:
     else:
         r.name, r.role, r.personlike = _name_and_role(s, cue)
         r.source_type = "name" if r.name else "np"
+        r.extra["head"] = noun_lemma(s)
 
 
 def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
@@ -416,6 +529,8 @@ def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
     if v.lower_ == "say" and v.i > 0 and doc[v.i - 1].lower_ in ("'s", "let"):
         return None
     s = _subject(v)
+    if cls == "speech":
+        s = _inverted_source(v, s)
     src_ids = {t.i for t in s.subtree} if s is not None else set()
     crange = _content(v, src_ids, doc)
     how = "rule"
@@ -441,6 +556,36 @@ def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
         and any(c.dep_ in SUBJ for c in v.children))
     r.extra["f"] = _features(v, s, r, how)
     return r
+
+
+def _inverted_source(v, s):
+    """The source after the verb in an unpunctuated inversion: "rebel fire killed 1102
+    people said the Observatory adding ..." (the parser takes "people" for the subject and
+    "the Observatory" for the subject of "adding"). Applies only when the attributed clause
+    comes before the verb and a noun phrase right after it ends the clause."""
+    doc = v.doc
+    if v.i + 1 >= len(doc) or not any(c.dep_ in ("ccomp", "parataxis") and c.i < v.i
+                                      for c in v.children):
+        return s
+    if verb_lemma(v.text) in ADDRESSEE_VERBS:
+        return s  # "officials have told the Guardian": the object is the addressee
+    if s is not None and not (s.tag_ == "CD" or any(c.dep_ == "nummod" for c in s.children)):
+        return s  # a real subject before the verb: "..., he said", "..., officials said"
+    k = v.i + 1
+    if doc[k].lower_ not in ("the", "a", "an") and doc[k].tag_ not in ("NNP", "NNPS"):
+        return s
+    while k + 1 < len(doc) and doc[k + 1].tag_ in ("NNP", "NNPS", "NN", "NNS", "JJ", "HYPH",
+                                                   "DT") and doc[k + 1].lower_ != "that":
+        k += 1
+    h = doc[k]
+    if h.tag_ not in ("NNP", "NNPS", "NN", "NNS"):
+        return s
+    after = doc[k + 1] if k + 1 < len(doc) else None
+    if after is not None and not (after.is_punct or after.tag_ == "VBG"
+                                  or after.lower_ in ("on", "in", "late", "early")
+                                  or after.lower_ in TIME_WORDS):
+        return s
+    return h
 
 
 def _features(v, s, r: Raw, how: str) -> list[str]:
@@ -529,6 +674,7 @@ def _according(doc, t, offset: int) -> Raw | None:
         r.source_text = doc.text[r.source[0] - offset:r.source[1] - offset]
     r.name, r.role, r.personlike = _name_and_role(src_tok)
     r.source_type = "name" if r.name else "np"
+    r.extra["head"] = noun_lemma(src_tok)
     r.plural = src_tok.tag_ in ("NNS", "NNPS")
     lo, hi = min(phrase), max(phrase) + 1
     before, after = _range(doc, 0, lo, offset), _range(doc, hi, len(doc), offset)
@@ -547,10 +693,15 @@ def _colon(doc, t, offset: int) -> Raw | None:
     after = doc[t.i + 1:]
     if not before or not any(x.tag_ in ("NNP", "NNPS", "PRP") for x in before):
         return None
-    if not any(x.text in ('"', "“", "``") for x in after[:2]):
-        return None
     if any(x.tag_.startswith("VB") for x in before):
         return None  # "X said:" is handled by the verb
+    if not any(x.text in ('"', "“", "``") for x in after[:2]):
+        # a headline or transcript turn: "Pence: Flowers won't be at the debate",
+        # "WALLACE: Let's start": a short name, then a clause
+        name_only = len(before) <= 4 and all(
+            x.tag_ in ("NNP", "NNPS", "POS", "HYPH") or x.text in ("-", ".") for x in before)
+        if not (name_only and any(x.tag_.startswith("VB") or x.tag_ == "MD" for x in after)):
+            return None
     r = Raw(cue=(t.idx + offset, t.idx + 1 + offset), cue_text=":", cue_class="colon",
             prior=1.0)
     r.source = _tok_span(before, offset)

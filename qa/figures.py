@@ -8,6 +8,14 @@ dates that give it. Several outlets repeating one origin (all citing the Syrian
 Observatory) count as one source. The figures *disagree* when two of them cannot describe
 the same count (their bounds do not overlap).
 
+A figure is only set beside the answer when it answers the same question about the same
+thing (:func:`same_question`): it counts the same noun as the question or the answer
+("fighters" is not "people killed", nor "days"), by the question's verb or the answer's
+("wounded 40" is no answer to "how many were killed"), its sentence says what the question is
+about (the question's words other than the counted noun and its names: "remain",
+"enclave"), its article names the question's places, dates and actors, its sentence names no
+other month or year than the question's, and retrieval rates it close to the best passage.
+
 Example:
     >>> from qa.models import Passage
     >>> from qa.question import QuestionInfo, content_terms
@@ -31,7 +39,7 @@ from dataclasses import dataclass
 
 from qa.models import Figure, Passage
 from qa.quantities import Quantity, compatible, find_quantities
-from qa.question import STOP, QuestionInfo, stem
+from qa.question import REPORTING, STOP, QuestionInfo, stem
 from qa.sources import origin
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -77,6 +85,148 @@ def figure_in(info: QuestionInfo, text: str, names: float = 1.0
     return best
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What a figure counts in its sentence: the stem of the counted noun ("jihadists" in
+    "400 to 600 jihadists", "fighters" in "three of its fighters"; None for a bare "killed
+    43") and of the verb it depends on."""
+
+    noun: str | None
+    verb: str | None
+    reported: bool = False  # the verb is a reporting verb ("said 43 were killed")
+
+
+def counted(doc, q: Quantity) -> Counted:
+    """:class:`Counted` for the figure ``q`` in the parsed sentence ``doc``.
+
+    >>> from qa.nlp import get_nlp                                     # doctest: +SKIP
+    >>> t = "Daesh said three of its fighters carried out an attack."  # doctest: +SKIP
+    >>> counted(get_nlp()(t), find_quantities(t)[0])                   # doctest: +SKIP
+    Counted(noun='fighter', verb='carri')
+    """
+    span = doc.char_span(q.start, q.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return Counted(None, None)
+    inside = range(span.start, span.end)
+    root = next((t for t in span if t.head.i not in inside or t.head.i == t.i), span[-1])
+    noun = None
+    if root.dep_ in ("nummod", "quantmod", "amod", "compound", "nmod") and \
+            root.head.pos_ in ("NOUN", "PROPN") and root.head.i not in inside:
+        noun = root.head
+    else:
+        for c in root.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                noun = next((g for g in c.children if g.dep_ == "pobj"
+                             and g.pos_ in ("NOUN", "PROPN")), None)
+                break
+    t = noun if noun is not None else root
+    verb = None
+    for _ in range(5):
+        if t.pos_ in ("VERB", "AUX") and t.i not in inside:
+            verb = t
+            break
+        if t.head.i == t.i:
+            break
+        t = t.head
+    return Counted(stem(noun.text) if noun is not None else None,
+                   stem(verb.text) if verb is not None else None,
+                   verb is not None and verb.lower_ in REPORTING)
+
+
+# prepositions that STOP leaves in (they say nothing about what is counted)
+_PREPOSITIONS = frozenset(["near", "across", "against", "along", "among", "amid", "around",
+                           "behind", "below", "beneath", "beside", "beyond", "inside",
+                           "outside", "through", "toward", "towards", "under", "within",
+                           "without", "upon", "since", "until", "via", "per", "off", "out",
+                           "up", "down", "since", "despite"])
+_MONTH_RE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December)\b")
+_YEAR_RE = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def context_terms(info: QuestionInfo) -> set[str]:
+    """The question's content words other than the counted noun and its names: what a
+    sentence must talk about to answer it ("remain", "enclave" in "How many fighters
+    remain in the enclave?").
+
+    >>> from qa.question import QuestionInfo, content_terms
+    >>> q = "How many fighters remain in the enclave?"
+    >>> sorted(context_terms(QuestionInfo(q, "quantity", focus="fighters",
+    ...                                   terms=content_terms(q))))
+    ['enclav', 'remain']
+    """
+    drop = {stem(info.focus)} if info.focus else set()
+    drop |= _PREPOSITIONS
+    for n in info.names:
+        drop |= {stem(w) for w in _WORD.findall(n)}
+    return {t for t in info.terms if t not in drop and not t.isdigit()}
+
+
+def other_date(info: QuestionInfo, text: str) -> bool:
+    """True when ``text`` names a month or a year and the question names another one (so
+    the sentence reports another event): "since the March 19 attack" for a question about
+    August 2013.
+
+    >>> from qa.question import QuestionInfo
+    >>> q = QuestionInfo("How many died in the August 2013 attack?", "quantity")
+    >>> other_date(q, "the March 19 attack killed 30"), other_date(q, "on August 21")
+    (True, False)
+    """
+    for rx in (_MONTH_RE, _YEAR_RE):
+        asked = set(rx.findall(info.text))
+        said = set(rx.findall(text))
+        if asked and said and not asked & said:
+            return True
+    return False
+
+
+def same_question(info: QuestionInfo, text: str, unit: Counted, anchor: Counted | None,
+                  score: float, top: float, min_cover: float = 0.5,
+                  min_ratio: float = 0.45) -> bool:
+    """Does the figure (counting ``unit``) in sentence ``text`` answer the same question as
+    the answer (counting ``anchor``)? ``score``/``top``: the sentence's and the best
+    passage's retrieval scores. See the module doc.
+
+    >>> from qa.question import QuestionInfo, content_terms
+    >>> q = "How many fighters remain in the enclave?"
+    >>> info = QuestionInfo(q, "quantity", focus="fighters", terms=content_terms(q),
+    ...                     verb="remain")
+    >>> bali = Counted("jihadist", "estimat", reported=True)
+    >>> same_question(info, "About 500 fighters remain in the enclave.",
+    ...               Counted("fighter", "remain"), bali, 1.8, 2.0)
+    True
+    >>> same_question(info, "The group said three of its fighters attacked a police station.",
+    ...               Counted("fighter", "attack"), bali, 1.8, 2.0)        # another event
+    False
+    >>> same_question(info, "Some 500 people remain in the enclave.",
+    ...               Counted("peopl", "remain"), bali, 1.8, 2.0)          # another count
+    False
+    >>> same_question(info, "About 500 fighters left the enclave.",
+    ...               Counted("fighter", "left"), bali, 1.8, 2.0)          # another predicate
+    False
+    """
+    refs = {x for x in (stem(info.focus) if info.focus else None,
+                        anchor.noun if anchor else None) if x}
+    if unit.noun is not None:
+        if refs and unit.noun not in refs:
+            return False
+    else:
+        verbs = {x for x in (anchor.verb if anchor else None,) if x} | info.terms
+        if unit.verb is None or unit.verb not in verbs:
+            return False
+    stems = {w for _, w in _words(text)}
+    qverb = stem(info.verb) if info.verb else None
+    if qverb and unit.verb not in (qverb, anchor.verb if anchor else None) and (
+            (unit.verb is not None and not unit.reported) or qverb not in stems):
+        return False  # another predicate: "wounded 40" is no answer to "how many killed"
+    ctx = context_terms(info)
+    if ctx and len(ctx & stems) / len(ctx) < min_cover:
+        return False
+    if other_date(info, text):
+        return False
+    return not (top > 0 and score < min_ratio * top)
+
+
 def event_window(question: str) -> tuple[str, str, str] | None:
     """The dates of an event the question names by month and year:
     ``(first day, a month after its last day, the words)``, or None.
@@ -94,13 +244,20 @@ def event_window(question: str) -> tuple[str, str, str] | None:
 
 
 def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: float = 0.55,
-                    citation_numbers: list[int] | None = None, context=None) -> list[Figure]:
+                    citation_numbers: list[int] | None = None, context=None,
+                    anchor: tuple[int, int] | None = None, top: float | None = None,
+                    parse=None) -> list[Figure]:
     """Distinct figures given by the relevant ``passages`` (see module doc), the most
     attested first. ``citation_numbers[i]`` is the citation number of ``passages[i]``
     (default ``i + 1``). ``context(article_id) -> text`` lets the question's names be
     looked for in the whole article (a sentence rarely repeats the place and the date);
     a passage whose article lacks one of them (another place or date: another event) is
-    left out."""
+    left out.
+
+    ``anchor``: the answer's span in ``passages[0]``; when given, the other passages'
+    figures are kept only when they answer the same question (:func:`same_question`;
+    ``top`` is the best retrieval score, default the best of ``passages``; ``parse(texts)
+    -> docs`` parses sentences, default the reader's shared cache)."""
     from qa.reader import names_coverage
 
     hits: list[FigureHit] = []
@@ -122,6 +279,8 @@ def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: f
         r = figure_in(info, p.text, names)
         if r is not None and r[1] >= min_score:
             hits.append(FigureHit(i, r[0], r[1]))
+    if anchor is not None and passages:
+        hits = _same_question_hits(info, passages, hits, anchor, top, parse)
     figures: list[tuple[Quantity, Figure]] = []
     for h in hits:
         p = passages[h.passage]
@@ -154,6 +313,59 @@ def collect_figures(info: QuestionInfo, passages: list[Passage], *, min_score: f
 
     figures.sort(key=lambda qf: (vague(qf[0]), -len(qf[1].sources), -best[id(qf[1])]))
     return [f for _, f in figures]
+
+
+MAX_PARSED = 8  # figure sentences parsed per question (beyond them, figures are left out)
+
+
+def _parse_syntax(texts: list[str]) -> list:
+    """Parses for :func:`counted`: the reader's cached ones where there are, else a parse
+    without entities (cheaper; not cached)."""
+    from qa.nlp import get_nlp
+    from qa.reader import DOCS
+
+    docs = [DOCS.cached(t) for t in texts]
+    missing = [t for t, d in zip(texts, docs, strict=True) if d is None]
+    if missing:
+        parsed = iter(get_nlp().pipe(missing, disable=["ner"], batch_size=16))
+        docs = [d if d is not None else next(parsed) for d in docs]
+    return docs
+
+
+def _same_question_hits(info: QuestionInfo, passages: list[Passage], hits: list[FigureHit],
+                        anchor: tuple[int, int], top: float | None, parse
+                        ) -> list[FigureHit]:
+    """The anchor passage's own figure (the answer) and the hits that answer the same
+    question (parsing only the sentences that pass the cheap tests first)."""
+    if parse is None:
+        parse = _parse_syntax
+    if top is None:
+        top = max(p.score for p in passages)
+    a = next((q for q in find_quantities(passages[0].text)
+              if q.start <= anchor[0] and anchor[1] <= q.end
+              or anchor[0] <= q.start and q.end <= anchor[1]), None)
+    out = [h for h in hits if h.passage == 0]
+    if a is not None:
+        out = [FigureHit(0, a, max((h.score for h in out), default=1.0))]
+    ctx = context_terms(info)
+    cheap = []
+    for h in hits:
+        p = passages[h.passage]
+        if h.passage == 0 or other_date(info, p.text) or (top > 0 and p.score < 0.45 * top):
+            continue
+        if ctx and len(ctx & {w for _, w in _words(p.text)}) / len(ctx) < 0.5:
+            continue
+        cheap.append(h)
+    cheap = cheap[:MAX_PARSED]
+    if not cheap:
+        return out
+    docs = parse([passages[0].text] + [passages[h.passage].text for h in cheap])
+    ref = counted(docs[0], a) if a is not None else None
+    for h, doc in zip(cheap, docs[1:], strict=True):
+        p = passages[h.passage]
+        if same_question(info, p.text, counted(doc, h.quantity), ref, p.score, top):
+            out.append(h)
+    return out
 
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",

@@ -58,10 +58,10 @@ _VAGUE_RE = "|".join(re.escape(v) for v in sorted(_VAGUE, key=len, reverse=True)
 _RANGE_SEP = r"(?:\s?(?:-|–|—)\s?|\s(?:to|and|or)\s)"
 
 QUANTITY_RE = re.compile(
-    rf"(?<![\w.,])(?:(?P<hedge>{_HEDGE})\s)?"
+    rf"(?<![\w.,+±/])(?:(?P<hedge>{_HEDGE})\s)?"
     rf"(?:(?P<between>between|from)\s)?"
     rf"(?:(?P<vague>{_VAGUE_RE})|(?P<a>{_NUM})(?:{_RANGE_SEP}(?P<b>{_NUM}))?)"
-    rf"(?P<pct>\s?(?:%|per ?cent|percent))?(?![\w])",
+    rf"(?P<pct>\s?(?:%|per ?cent|percent))?(?![\w]|[/+]\d)",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"^(1[5-9]\d\d|20\d\d)$")

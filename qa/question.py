@@ -9,7 +9,7 @@ a yes/no question, which gets a verdict instead of a short answer).
 Example:
     >>> q = analyse("How many fighters remain in the enclave?")        # doctest: +SKIP
     >>> q.kind, q.focus, sorted(q.terms)                                 # doctest: +SKIP
-    ('quantity', 'fighters', ['enclave', 'fighter', 'remain'])
+    ('quantity', 'fighters', ['enclav', 'fighter', 'remain'])
     >>> kind_of("Who described the assault as the last battle?")
     'speaker'
     >>> kind_of("Did the SDF agree a ceasefire?"), kind_of("IS has 1,000 fighters left.")
@@ -32,6 +32,7 @@ _AUX = ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "
         "wasn't", "weren't", "didn't", "doesn't", "don't", "hasn't", "haven't")
 _WH = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how", "name",
        "list", "give")
+_MID_WH = ("what", "which", "who", "whom", "whose", "when", "where", "how")
 
 # "what/which X": the focus noun decides the kind (generic English, not from eval data)
 _FOCUS_KIND = {
@@ -49,6 +50,9 @@ _FOCUS_KIND = {
     "quantity": {"number", "percentage", "percent", "proportion", "amount", "total", "toll",
                  "count", "share", "rate", "size", "population"},
 }
+# "what kind/type/sort of X": the answer is an X
+_CLASS_NOUNS = frozenset(["kind", "kinds", "type", "types", "sort", "sorts", "form", "forms",
+                          "genre", "style", "variety", "class", "category", "name", "names"])
 STOP = frozenset(["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "into", "over", "after", "before", "during", "between", "and", "or", "but", "nor", "so", "yet", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this", "these", "those", "there", "here", "it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "we", "us", "our", "you", "your", "i", "me", "my", "mine", "than", "then", "also", "just", "only", "very", "much", "many", "more", "most", "some", "any", "each", "every", "all", "both", "either", "neither", "not", "no", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "s", "'s", "’s"])
 
 
@@ -69,16 +73,21 @@ class QuestionInfo:
     wh_dep: str | None = None  # the wh-phrase's relation to it ("dobj", "nsubj", "pobj")
     wh_prep: str | None = None  # preposition before the wh-phrase ("in what year")
     past: bool = False  # the question is in the past tense ("When did ...", "was built")
+    focus_of: str | None = None  # "what kind of forest": "forest" (focus is "kind")
 
 
 @lru_cache(maxsize=200_000)
 def stem(w: str) -> str:
-    """A crude, fast stem for matching words across forms.
+    """A crude, fast stem for matching words across forms (suffixes cut, the past forms of
+    common irregular verbs taken back to their base).
 
-    >>> stem("fighters"), stem("killed"), stem("Killing"), stem("cities")
-    ('fighter', 'kill', 'kill', 'city')
+    >>> stem("fighters"), stem("killed"), stem("Killing"), stem("required"), stem("require")
+    ('fighter', 'kill', 'kill', 'requir', 'requir')
+    >>> stem("sang") == stem("sing"), stem("built") == stem("builds")
+    (True, True)
     """
     w = w.lower().strip("'’\".,;:!?()[]")
+    w = _IRREGULAR.get(w, w)
     for suf, rep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", "e"),
                      ("s", "")):
         if w.endswith(suf) and len(w) - len(suf) >= 3:
@@ -86,14 +95,43 @@ def stem(w: str) -> str:
             break
     if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
+    if len(w) > 4 and w.endswith("e"):  # "require" / "required" / "requires"
+        w = w[:-1]
     return w
+
+
+# past tense / participle -> base form of common irregular English verbs (generic English)
+_IRREGULAR_TEXT = """arose arise arisen arise awoke awake was be were be been be bore bear borne bear
+beat beat beaten beat became become began begin begun begin bent bend bet bet bit bite bitten
+bite bled bleed blew blow blown blow broke break broken break bred breed brought bring built
+build burnt burn bought buy caught catch chose choose chosen choose came come cost cost crept
+creep cut cut dealt deal dug dig did do done do drew draw drawn draw drank drink drunk drink
+drove drive driven drive ate eat eaten eat fell fall fallen fall fed feed felt feel fought
+fight found find fled flee flew fly flown fly forbade forbid forbidden forbid forgot forget
+forgotten forget forgave forgive forgiven forgive froze freeze frozen freeze got get gotten get
+gave give given give went go gone go grew grow grown grow hung hang had have heard hear hid
+hide hidden hide hit hit held hold hurt hurt kept keep knew know known know laid lay led lead
+lent lend let let lain lie lit light lost lose made make meant mean met
+meet paid pay put put quit quit read read rode ride ridden ride rang ring rung ring rose rise
+risen rise ran run said say saw see seen see sought seek sold sell sent send set set shook
+shake shaken shake shone shine shot shoot showed show shown show shut shut sang sing sung sing
+sank sink sunk sink sat sit slept sleep slid slide spoke speak spoken speak spent spend spun
+spin spread spread sprang spring stood stand stole steal stolen steal stuck stick stung sting
+struck strike strove strive swore swear sworn swear swept sweep swam swim swum swim swung swing
+took take taken take taught teach tore tear torn tear told tell thought think threw throw
+thrown throw understood understand undertook undertake undertaken undertake woke wake wore wear
+worn wear wove weave woven weave wept weep won win withdrew withdraw withdrawn
+withdraw wrote write written write overtook overtake overtaken overtake oversaw oversee
+overseen oversee overthrew overthrow overthrown overthrow rebuilt rebuild retook retake"""
+_IRREGULAR = dict(zip(_IRREGULAR_TEXT.split()[::2], _IRREGULAR_TEXT.split()[1::2],
+                      strict=True))
 
 
 def content_terms(text: str) -> set[str]:
     """Stems of the content words of ``text`` (no stop words, no punctuation).
 
     >>> sorted(content_terms("How many fighters remain in the enclave?"))
-    ['enclave', 'fighter', 'remain']
+    ['enclav', 'fighter', 'remain']
     """
     return {stem(w) for w in re.findall(r"[\w'’-]+", text.lower())
             if w not in STOP and len(w) > 1 and stem(w)}
@@ -119,6 +157,15 @@ def kind_of(question: str) -> str:
         lead = lead[1:]
     if lead and lead[0] in _WH:
         words, first = lead, lead[0]
+    elif first not in _WH and first not in _AUX:
+        # the wh-phrase later on: "The rate ... was how many square miles?", "... published
+        # in what year?", "Comb like bands of cilia are called what?" (a relative "which" /
+        # "who" in a statement without a question mark stays a statement)
+        asked = q.rstrip().endswith("?")
+        i = next((j for j, w in enumerate(words[1:], 1) if w in _MID_WH
+                  and (asked or w in ("what", "how"))), None)
+        if i is not None:
+            words, first = words[i:], words[i]
     if first in ("who", "whom", "whose"):
         if len(words) > 1 and words[1] in REPORTING:
             return "speaker"
@@ -147,8 +194,7 @@ def kind_of(question: str) -> str:
                                                                             "which"):
                     return kind
         return "clause"
-    if first in _WH or any(w in ("what", "which", "who", "whom", "whose", "when", "where",
-                                 "why", "how") for w in words):
+    if first in _WH or (q.rstrip().endswith("?") and any(w in _MID_WH for w in words)):
         return "clause"
     if first in _AUX and " or " not in q:
         return "claim"
@@ -169,6 +215,8 @@ def analyse(question: str) -> QuestionInfo:
     info = QuestionInfo(text=question, kind=kind, terms=content_terms(question))
     words = [t.lower_ for t in doc]
     info.wh = next((w for w in words[:4] if w in _WH), None)
+    if info.wh is None and kind != "claim":
+        info.wh = next((w for w in words if w in _MID_WH), None)
     info.names = [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
                   and not any(t.lower_ in _WH for t in e)]
     for t in doc:
@@ -213,4 +261,11 @@ def analyse(question: str) -> QuestionInfo:
                     break
             if info.focus:
                 break
+    # "what kind of forest", "what type of surveys": the noun after "of" is what is asked
+    for i, t in enumerate(doc[:-2]):
+        if t.lower_ == info.focus and t.lower_ in _CLASS_NOUNS and doc[i + 1].lower_ == "of":
+            u = next((u for u in doc[i + 2: i + 5] if u.pos_ in ("NOUN", "PROPN")), None)
+            if u is not None:
+                info.focus_of = u.lower_
+            break
     return info

@@ -61,6 +61,9 @@ LABEL_GROUP = {"PERSON": 0, "ORG": 1, "NORP": 1, "GPE": 2, "LOC": 2, "FAC": 2, "
                "ORDINAL": 5, "EVENT": 6, "WORK_OF_ART": 6, "LAW": 6, "PRODUCT": 6,
                "LANGUAGE": 6}
 KINDS = ("quantity", "person", "organisation", "date", "place", "clause", "speaker")
+# kinds whose answer must be of the asked type: only such candidates are answers (and the
+# confidence is that of the best figure / date, not of some other phrase)
+TYPED = ("quantity", "date")
 
 
 @dataclass
@@ -93,6 +96,11 @@ class _DocCache:
         self.size = size
         self._d: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
+
+    def cached(self, text: str):
+        """The parsed doc of ``text`` when it is in the cache, else None."""
+        with self._lock:
+            return self._d.get(text)
 
     def docs(self, texts: list[str]) -> list:
         from qa.nlp import get_nlp
@@ -148,16 +156,100 @@ def candidates(doc, kind: str) -> list[tuple[int, int, str]]:
                     s, e = first.idx, sub[-1].idx + len(sub[-1].text)
                     if text[s:e].strip() and text[e - 1] not in ",;(":
                         out.setdefault((s, e), "SUB")
-    # trim punctuation at the edges
     clean = {}
     for (s, e), lab in out.items():
-        while s < e and text[s] in " ,;:(\"'“”‘’-":
-            s += 1
-        while e > s and text[e - 1] in " ,;:)\"'“”‘’.-":
-            e -= 1
+        s, e = tidy(text, s, e)
         if e > s:
             clean.setdefault((s, e), lab)
     return [(s, e, lab) for (s, e), lab in clean.items()]
+
+
+_MOD_DEPS = ("amod", "compound", "nmod", "nummod", "poss", "npadvmod", "quantmod")
+
+
+def question_candidates(info: QuestionInfo, dv: DocView, base: list[tuple[int, int, str]]
+                        ) -> list[tuple[int, int, str]]:
+    """Candidates that depend on the question's words, added to :func:`candidates`:
+
+    * ``MOD``: the modifiers in front of a noun the question names ("what type of surveys"
+      -> "geophysical" in "geophysical surveys");
+    * ``TRIM``: a candidate with the question's own words cut from its edges ("early part
+      of Luther's career" -> "early" for "What part of Luther's career ...?").
+    """
+    keys = set(info.terms)
+    for w in (info.focus, info.focus_of):
+        if w:
+            keys.add(stem(w))
+    text = dv.text
+    out: dict[tuple[int, int], str] = {}
+    n = len(dv.head)
+    for t in range(n):
+        if dv.stems[t] not in keys or dv.pos[t] not in ("NOUN", "PROPN"):
+            continue
+        mods = [c for c in range(dv.left[t], t) if dv.head[c] == t and dv.dep[c] in _MOD_DEPS]
+        if not mods:
+            continue
+        a = dv.left[mods[0]]
+        if dv.pos[a] == "DET":
+            a += 1
+        if a < t and not any(dv.stems[i] in keys for i in range(a, t)):
+            s, e = tidy(text, dv.starts[a], dv.ends[t - 1])
+            if e > s:
+                out[(s, e)] = "MOD"
+    for s0, e0, lab in base:
+        ts, te = dv.tok_range(s0, e0)
+        a, b, cut = ts, te, False
+        while a < b and (dv.stems[a] in keys or not dv.content[a]):
+            cut |= dv.stems[a] in keys
+            a += 1
+        while b > a and (dv.stems[b - 1] in keys or not dv.content[b - 1]):
+            cut |= dv.stems[b - 1] in keys
+            b -= 1
+        if cut and a < b and (a, b) != (ts, te):
+            s, e = tidy(text, dv.starts[a], dv.ends[b - 1])
+            if e > s and (s, e) not in out:
+                out[(s, e)] = "TRIM:" + lab
+    have = {(s, e) for s, e, _ in base}
+    return [(s, e, lab) for (s, e), lab in out.items() if (s, e) not in have]
+
+
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def tidy(text: str, s: int, e: int) -> tuple[int, int]:
+    """``[s, e)`` without edge punctuation, a trailing possessive, or a bracket or quotation
+    mark left open by the cut ("Theatre (1922-26" -> "Theatre", 'archetypal "mad scientist'
+    -> "mad scientist").
+
+    >>> t = 'The Wojciech Theatre (1922–26), was an archetypal "mad scientist".'
+    >>> [t[slice(*tidy(t, a, b))] for a, b in ((4, 29), (42, 64), (4, 20))]
+    ['Wojciech Theatre', 'mad scientist', 'Wojciech Theatre']
+    """
+    for _ in range(3):
+        s0, e0 = s, e
+        while s < e and text[s] in " ,;:\"'“”‘’-":
+            s += 1
+        while e > s and text[e - 1] in " ,;:\"'“”‘’.-":
+            e -= 1
+        if text[max(s, e - 2):e] in ("'s", "’s") and e - s > 2:
+            e -= 2
+        span = text[s:e]
+        for o, c in zip(_OPEN, _CLOSE, strict=True):
+            if span.count(o) > span.count(c):  # "Theatre (1922–26": cut before the open one
+                e = s + span.rindex(o)
+            elif span.count(c) > span.count(o):  # "6 in) narrow gauge": cut after the close
+                s = s + span.index(c) + 1
+            span = text[s:e]
+        for qm in ('"', "“", "”"):
+            n = span.count('"') if qm == '"' else span.count("“") + span.count("”")
+            if n % 2 == 1:
+                i = max(span.rfind(qm), 0)
+                # keep the longer side of the stray quotation mark
+                s, e = (s + i + 1, e) if len(span) - i > i else (s, s + i)
+                span = text[s:e]
+        if (s, e) == (s0, e0):
+            break
+    return s, e
 
 
 FEATURES = (
@@ -167,8 +259,13 @@ FEATURES = (
     "kind_quantity", "kind_date", "kind_person", "kind_place", "kind_clause",
     "qty_has_hedge", "ent_any", "names_sent", "best_cover", "cover_gap",
     "dense_gap_next", "attached_qhead", "same_role", "prep_match", "in_paren", "tense_match",
+    "tree_near", "tree_d1", "tree_d2", "focus_head", "focus_of_in", "trimmed", "starts_adp",
+    "ends_function", "has_verb", "has_comma", "propn_share", "root_noun", "root_propn",
+    "root_num", "root_adj", "root_verb", "bm25", "after_q",
+    "link_appos", "link_relcl", "sib_share", "arg_of_q", "role_match", "role_sib",
 )
-_LABS = ("person", "org", "place", "date", "num", "np", "sub", "other")
+_TYPE_MATCH = FEATURES.index("type_match")
+_LABS = ("person", "org", "place", "date", "num", "np", "sub", "mod", "other")
 _KGROUPS = ("quantity", "person", "date", "place", "clause")
 FEATURES = FEATURES + tuple(f"lab_{a}" for a in _LABS) + tuple(
     f"x_{k}_{a}" for k in _KGROUPS for a in _LABS)
@@ -178,7 +275,7 @@ def _lab(label: str) -> str:
     return {"PERSON": "person", "ORG": "org", "NORP": "org", "GPE": "place", "LOC": "place",
             "FAC": "place", "DATE": "date", "TIME": "date", "CARDINAL": "num", "QTY": "num",
             "QUANTITY": "num", "MONEY": "num", "PERCENT": "num", "NP": "np",
-            "SUB": "sub"}.get(label, "other")
+            "SUB": "sub", "MOD": "mod"}.get(label.removeprefix("TRIM:"), "other")
 
 
 def _kgroup(kind: str) -> str:
@@ -203,7 +300,47 @@ class DocView:
         self.head = [t.head.i for t in doc]
         self.aux_tags = [{c.tag_ for c in t.children if c.dep_ in ("aux", "auxpass")}
                          for t in doc]
+        self.left = [t.left_edge.i for t in doc]
+        self.right = [t.right_edge.i for t in doc]
         self.cands: dict[str, list[tuple[int, int, str]]] = {}
+        self._dist: list[list[int]] | None = None
+        self._children: list[list[int]] | None = None
+
+    def children(self, i: int) -> list[int]:
+        if self._children is None:
+            self._children = [[] for _ in self.head]
+            for j, h in enumerate(self.head):
+                if h != j:
+                    self._children[h].append(j)
+        return self._children[i]
+
+    def dist(self) -> list[list[int]]:
+        """Distances between tokens in the dependency tree (edges, all pairs; computed
+        once per sentence)."""
+        if self._dist is None:
+            n = len(self.head)
+            adj: list[list[int]] = [[] for _ in range(n)]
+            for i, h in enumerate(self.head):
+                if h != i:
+                    adj[i].append(h)
+                    adj[h].append(i)
+            far = n + 1
+            out = []
+            for src in range(n):
+                d = [far] * n
+                d[src] = 0
+                frontier = [src]
+                while frontier:
+                    nxt = []
+                    for u in frontier:
+                        for v in adj[u]:
+                            if d[v] == far:
+                                d[v] = d[u] + 1
+                                nxt.append(v)
+                    frontier = nxt
+                out.append(d)
+            self._dist = out
+        return self._dist
 
     def tok_range(self, s: int, e: int) -> tuple[int, int]:
         ts = max(0, bisect.bisect_right(self.starts, s) - 1)
@@ -241,6 +378,8 @@ def _view(text: str, doc) -> DocView:
 def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense: float,
               rank: int, sent_cover: float, names_cover: float, q_pos: list[int],
               extra: dict) -> np.ndarray:
+    trimmed = label.startswith("TRIM:")
+    label = label.removeprefix("TRIM:")
     ts, te = dv.tok_range(s, e)
     cand_stems = [dv.stems[i] for i in range(ts, te) if dv.content[i]]
     q_overlap = (sum(1 for x in cand_stems if x in info.terms) / len(cand_stems)
@@ -259,7 +398,7 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
     dep = dv.dep[head] if head is not None else ""
     kind = info.kind if info.kind != "speaker" else "person"
     want = KIND_LABELS.get(kind, set())
-    is_ent = label not in ("NP", "SUB", "QTY")
+    is_ent = label not in ("NP", "SUB", "QTY", "MOD")
     type_match = float(label in want or (label == "QTY" and kind == "quantity"))
     n = te - ts
     attached = same_role = prep_match = 0.0
@@ -283,6 +422,40 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
             past = "VBD" in tags or ("VBN" in tags and "VBZ" not in tags and "VBP" not in tags)
             tense_match = float(past == info.past)
     in_paren = float(s > 0 and dv.text[max(0, s - 2):s].strip() in ("(", "-LRB-"))
+    tree = 30
+    if head is not None and outside:
+        row = dv.dist()[head]
+        tree = min(row[i] for i in outside)
+    nearest = min(outside, key=lambda i: min(abs(i - ts), abs(i - (te - 1))), default=None)
+    rpos = dv.pos[head] if head is not None else ""
+    link_appos = link_relcl = sib_share = arg_of_q = role_match = 0.0
+    if head is not None and outside:
+        qset = set(outside)
+
+        def q_in(a: int, b: int) -> int:
+            return sum(1 for i in outside if a <= i <= b and not ts <= i < te)
+
+        for c in dv.children(head):
+            if ts <= c < te or dv.dep[c] not in ("appos", "relcl", "acl"):
+                continue
+            if q_in(dv.left[c], dv.right[c]):
+                if dv.dep[c] == "appos":
+                    link_appos = 1.0
+                else:
+                    link_relcl = 1.0
+        h = hh
+        if dep == "appos" and h in qset:
+            link_appos = 1.0
+        if h != head:
+            if h in qset or (dv.dep[h] == "prep" and dv.head[h] in qset):
+                arg_of_q = 1.0
+            sib = sum(q_in(dv.left[c], dv.right[c]) for c in dv.children(h)
+                      if c != head and not ts <= c < te)
+            sib_share = sib / len(outside)
+        role = {"nsubjpass": "nsubj", "attr": "dobj", "oprd": "dobj", "csubj": "nsubj"}.get
+        role_match = float(bool(info.wh_dep) and role(dep, dep) == role(info.wh_dep,
+                                                                         info.wh_dep))
+    toks = range(ts, te)
     f = {
         "bias": 1.0, "type_match": type_match,
         "type_other_entity": float(is_ent and not type_match),
@@ -302,6 +475,25 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
                                                        for i in range(ts, te))),
         "ent_any": float(is_ent), "attached_qhead": attached, "same_role": same_role,
         "prep_match": prep_match, "in_paren": in_paren, "tense_match": tense_match,
+        "tree_near": 1.0 / (1.0 + tree), "tree_d1": float(tree == 1),
+        "tree_d2": float(tree == 2),
+        "focus_head": float(head is not None and bool(
+            {dv.stems[head]} & {stem(w) for w in (info.focus, info.focus_of) if w})),
+        "focus_of_in": float(bool(info.focus_of and stem(info.focus_of) in cand_stems)),
+        "trimmed": float(trimmed), "starts_adp": float(n > 0 and dv.pos[ts] in ("ADP", "CCONJ",
+                                                                                  "SCONJ")),
+        "ends_function": float(n > 0 and dv.pos[te - 1] in ("ADP", "CCONJ", "DET", "AUX",
+                                                            "PART")),
+        "has_verb": float(any(dv.pos[i] == "VERB" for i in toks)),
+        "has_comma": float("," in dv.text[s:e]),
+        "propn_share": sum(dv.pos[i] == "PROPN" for i in toks) / max(n, 1),
+        "root_noun": float(rpos == "NOUN"), "root_propn": float(rpos == "PROPN"),
+        "root_num": float(rpos == "NUM"), "root_adj": float(rpos == "ADJ"),
+        "root_verb": float(rpos in ("VERB", "AUX")),
+        "after_q": 0.0 if nearest is None else (1.0 if ts > nearest else -1.0),
+        "link_appos": link_appos, "link_relcl": link_relcl, "sib_share": sib_share,
+        "arg_of_q": arg_of_q, "role_match": role_match,
+        "role_sib": role_match * float(sib_share > 0 or arg_of_q > 0),
         **extra,
     }
     lab, kg = _lab(label), _kgroup(info.kind)
@@ -351,13 +543,14 @@ class FeatureReader:
 
     Args:
         weights: path to a ``reader.json`` (default: the shipped one) or a dict.
-        passages: how many of the best passages to parse (default 6; parsing costs
-            ~10 ms a sentence, so this bounds the latency).
+        passages: how many of the best passages to parse (default 5; parsing costs
+            ~10 ms a sentence, so this bounds the latency; 5 reads as well as 6 on the
+            held-out folds of xquad_dev).
         context: optional ``article_id -> text`` function, used to check that names in the
             question occur in a passage's article.
     """
 
-    def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 6,
+    def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 5,
                  context=None):
         w = weights if isinstance(weights, dict) else load_weights(weights or READER_WEIGHTS)
         self.w = np.array([w["weights"].get(k, 0.0) for k in FEATURES], dtype=np.float32)
@@ -393,9 +586,12 @@ class FeatureReader:
             cands = dv.cands.get(info.kind)
             if cands is None:
                 cands = dv.cands[info.kind] = candidates(doc, info.kind)
+            cands = cands + question_candidates(info, dv, cands)
+            extra["bm25"] = float(p.scores.get("bm25", 0.0))
             for s, e, lab in cands:
                 f = _features(info, dv, s, e, lab, p.score - top, r, cover, nc, q_pos, extra)
-                spans.append(Span(passage=r, start=s, end=e, text=p.text[s:e], label=lab))
+                spans.append(Span(passage=r, start=s, end=e, text=p.text[s:e],
+                                  label=lab.removeprefix("TRIM:")))
                 rows.append(f)
         X = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), np.float32)
         return spans, X
@@ -404,6 +600,10 @@ class FeatureReader:
         spans, X = self.featurize(question, passages)
         if not spans:
             return []
+        keep = answer_mask(question.kind, X)
+        if not keep.all():
+            spans = [sp for sp, k in zip(spans, keep, strict=True) if k]
+            X = X[keep]
         z = ((X - self.mean) / self.scale) @ self.w
         # the best span's score is the confidence model's P(right); the others are scaled
         # by their softmax share relative to the best
@@ -416,6 +616,22 @@ class FeatureReader:
             sp.features["z"] = float(zi)
         spans.sort(key=lambda s: -s.score)
         return spans
+
+
+def answer_mask(kind: str, X: np.ndarray) -> np.ndarray:
+    """Which candidates (rows of ``X``) can be the answer: for a :data:`TYPED` kind those of
+    the asked type when there are any, else all.
+
+    >>> X = np.zeros((2, len(FEATURES)), np.float32); X[1, _TYPE_MATCH] = 1
+    >>> answer_mask("quantity", X).tolist(), answer_mask("clause", X).tolist()
+    ([False, True], [True, True])
+    """
+    keep = np.ones(len(X), dtype=bool)
+    if kind in TYPED and len(X):
+        typed = X[:, _TYPE_MATCH] > 0
+        if typed.any():
+            keep = typed
+    return keep
 
 
 CONF_FEATURES = ("bias", "z", "margin", "p", "type_match", "names_cover", "sent_cover",

@@ -52,7 +52,7 @@ def reader_examples(gold: list[dict], passages: list[list], reader) -> list[dict
         f1 = np.array([max(token_f1(s.text, a) for a in g["answers"]) for s in spans]
                       ) if spans else np.zeros(0)
         out.append({"g": g, "ps": ps, "spans": spans, "X": X, "f1": f1,
-                    "group": g.get("article_id") or g["id"]})
+                    "group": g.get("article_id") or g["id"], "kind": info.kind})
     return out
 
 
@@ -88,8 +88,14 @@ def fit_listwise(examples: list[dict], l2: float = 1.0):
 
 
 def _best(ex, w, mean, scale):
+    """Scores of the candidates that can be the answer (as :meth:`FeatureReader.read`
+    filters them), the index of the best among all candidates, and the mask."""
+    from qa.reader import answer_mask
+
     z = ((ex["X"] - mean) / scale) @ w
-    return z, int(np.argmax(z))
+    keep = answer_mask(ex.get("kind", ""), ex["X"])
+    b = int(np.argmax(np.where(keep, z, -np.inf)))
+    return z, b, keep
 
 
 def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0) -> tuple[dict, dict]:
@@ -109,9 +115,10 @@ def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0) -> tuple
             if not len(ex["spans"]):
                 held.append((0.0, False, None))
                 continue
-            z, b = _best(ex, w, mean, scale)
+            z, b, keep = _best(ex, w, mean, scale)
             cite = contains_answer(ex["ps"][ex["spans"][b].passage].text, ex["g"]["answers"])
-            held.append((float(ex["f1"][b]), cite, confidence_features(z, ex["X"])))
+            held.append((float(ex["f1"][b]), cite, confidence_features(z[keep],
+                                                                       ex["X"][keep])))
     n = len(held)
     heldout = {"f1": round(sum(h[0] for h in held) / n, 4),
                "first_citation_has_answer": round(sum(h[1] for h in held) / n, 4)}

@@ -285,3 +285,77 @@ def test_interview_outlets():
         "The general said to Al Jazeera that more troops would come. "
         "The mayor told his aides the water had run out.")
     assert [r.via for r in rels] == ["the BBC", "Al Jazeera", None]
+
+
+# --- clean speaker labels on unpunctuated news text (FA-KES drops most commas) -----------------
+
+def _who(text: str) -> list[tuple[str | None, str | None, str | None]]:
+    return [(r.source, r.speaker, r.role) for r in attribution.extract(text)]
+
+
+def test_relative_clause_is_cut_off_the_source():
+    got = _who("The monitoring group which relies on activists inside Syria said the attack "
+               "killed 50 fighters. An activist who spoke on condition of anonymity said 20 "
+               "people died.")
+    assert got == [("The monitoring group", "The monitoring group", None),
+                   ("An activist", "An activist", None)]
+
+
+def test_description_resolves_to_the_name_the_article_gives_it():
+    got = _who("At least 20 people died in Aleppo the Syrian Observatory for Human Rights a "
+               "Britain-based monitoring group said. The monitoring group which relies on "
+               "activists inside Syria said the attack killed 50 fighters. The Syrian "
+               "Coalition condemned the attack. The coalition said the regime was to blame.")
+    assert [g[1] for g in got] == ["Syrian Observatory for Human Rights"] * 2 + [
+        "Syrian Coalition"] * 2
+
+
+def test_unclear_description_stays_as_written():
+    # two monitors are named: "the monitor" could be either, so it is not resolved
+    got = _who("The Syrian Observatory for Human Rights a Britain-based monitor said 20 died. "
+               "The Syrian Network for Human Rights a France-based monitor said 30 died. "
+               "The monitor said the toll would rise.")
+    assert got[2][1] == "The monitor"
+
+
+def test_the_source_takes_its_fuller_first_description():
+    got = _who("A source in Jaish al-Islam told The New Arab that fighters were on alert. "
+               "The source added that more died.")
+    assert got == [("A source in Jaish al-Islam", "A source in Jaish al-Islam", None),
+                   ("The source", "A source in Jaish al-Islam", None)]
+
+
+def test_words_glued_to_a_name_without_commas():
+    got = _who("On Saturday Abdel Rahman said the opposition was focusing its efforts. "
+               "Syrian President Bashar al-Assad says the war has shifted. "
+               "Speaking to AFP on Wednesday Homs governor Talal al-Barazi reported the attacks. "
+               "Airstrikes over the weekend killed 13 people MSF said on Monday. "
+               "Rebel fire killed 1102 people said the Observatory adding that 234 were "
+               "children. "
+               "A total of 70 fighters died according to Russian Defense Ministry spokesman "
+               "Maj. Gen. Igor Konashenkov.")
+    speakers = [g[1] for g in got]
+    assert speakers[:5] == ["Abdel Rahman", "Bashar al-Assad", "Talal al-Barazi", "MSF",
+                            "Observatory"]
+    assert got[1][2] == "Syrian President"
+    assert ("Igor Konashenkov", "Russian Defense Ministry spokesman Maj. Gen.") in [
+        (g[1], g[2]) for g in got]
+
+
+def test_headline_capitals_are_not_taken_for_a_full_name():
+    got = _who("Syrian Coalition Declares Idlib Disaster Area amid Deadly Aerial Campaign. "
+               "The Syrian Coalition has declared the province a disaster area. "
+               "The Coalition has urged relief groups to stay on alert.")
+    assert {g[1] for g in got} == {"Syrian Coalition"}
+
+
+def test_name_then_role_and_organisation_then_name_without_commas():
+    got = _who("Rami Abdel Rahman head of the Syrian Observatory for Human Rights said 20 died. "
+               "Kurdish National Council Mustafa Sino said the talks failed. "
+               "Syrian opposition forces on Sunday said they took the town. "
+               "The Britain-based Syrian Observatory for Human Rights said 20 died.")
+    assert [(g[1], g[2]) for g in got] == [
+        ("Rami Abdel Rahman", "head of the Syrian Observatory for Human Rights"),
+        ("Mustafa Sino", "Kurdish National Council"),
+        ("Syrian opposition forces", None),
+        ("Syrian Observatory for Human Rights", "Britain-based")]

@@ -35,3 +35,9 @@ def test_parse_number_words_and_digits():
 def test_compatibility_of_figures():
     a, b, c, d = (find_quantities(s)[0] for s in ("at least 50", "dozens", "43", "31"))
     assert compatible(a, b) and not compatible(c, d) and compatible(b, c)
+
+
+def test_numbers_inside_codes_are_not_figures():
+    # "UTC+3" is a time zone, "24/7" a phrase: only the toll is a figure
+    text = "1849 UTC+3 A total of 130 people have fallen victims, open 24/7."
+    assert [q.text for q in find_quantities(text)] == ["130"]
