@@ -223,7 +223,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--questions", type=int, default=150)
-    ap.add_argument("--keep", metavar="DIR", help="build the indexes here and keep them")
+    ap.add_argument("--keep", metavar="DIR", help="build the indexes here and keep them "
+                    "(an index already built there by an earlier run is reused)")
     args = ap.parse_args()
     from qa.evaluate import read_jsonl
 
@@ -239,8 +240,12 @@ def main() -> None:
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="factcheck-scale-"))
     for n in args.sizes:
         path = base / f"n{n}"
-        path.mkdir(parents=True, exist_ok=True)
-        built = build_index(path, n, arts, spans, vecs)
+        if args.keep and (path / "built.json").exists():  # kept from an earlier run
+            built = json.loads((path / "built.json").read_text())
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            built = build_index(path, n, arts, spans, vecs)
+            (path / "built.json").write_text(json.dumps(built))
         print(f"{n:>9,} sentences: built in {built['synthesise_s'] + built['write_segment_s']:.0f}s "
               f"({built['dense_index']})")
         r = {**built, **probe(path, qs)}

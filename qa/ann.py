@@ -15,7 +15,8 @@ reports the recall of each type against exact search. The float32 vectors stay i
 segment's ``vectors.npy`` (on disk) for merging and re-building.
 
 Filters are a boolean row mask applied inside the search (FAISS ``IDSelectorBitmap``);
-when the mask keeps few rows, those rows are scored exactly instead.
+when the mask keeps few rows, every one of them is scored instead (brute force over the
+index's own vectors: exact for ``Flat``, decoded 8-bit codes for ``SQ8``).
 
 Example:
     >>> choose_type(10_000), choose_type(200_000), choose_type(1_000_000)
@@ -88,7 +89,6 @@ class DenseIndex:
         import faiss
 
         self.count, self.dim = vectors.shape
-        self._stored = vectors  # float32 on disk (memory-mapped): exact scoring of few rows
         self.kind = choose_type(self.count)
         self._flat: np.ndarray | None = None
         saved = folder / ANN_FILE
@@ -133,9 +133,11 @@ class DenseIndex:
         keep = np.flatnonzero(mask)
         k = min(k, len(keep))
         if len(keep) < EXACT_BELOW and not self.exact or len(keep) < 64:
-            rows = self._flat[keep] if self._flat is not None else np.asarray(
-                self._stored[keep], dtype=np.float32)
-            sims = q @ rows.T
+            # the rows' vectors from the index itself (decoded 8-bit codes beyond
+            # FLAT_MAX), not from the memory-mapped float32 file: pages read from a map
+            # stay in the process's resident memory, so filtered searches would make it
+            # creep towards the size of vectors.npy
+            sims = q @ self.vectors(keep).T
             top = np.argsort(-sims, axis=1)[:, :k]
             return np.take_along_axis(sims, top, 1), keep[top]
         bits = np.packbits(mask, bitorder="little")

@@ -24,6 +24,7 @@ import time
 
 from qa.figures import collect_figures, differ, disagree, event_window
 from qa.index import Index
+from qa.language import looks_english
 from qa.models import Answer, Citation, Figure, Passage
 from qa.quantities import find_quantities
 from qa.question import QuestionInfo, analyse
@@ -103,6 +104,8 @@ def ask(question: str, index: str | os.PathLike | Index | None = None, *, k: int
     """
     t0 = time.perf_counter()
     q = clean_question(question)
+    if not looks_english(q):
+        return _not_english(q, t0)
     idx = open_index(index)
     info = analyse(q)
     fetch = max(k, FETCH, FIGURE_FETCH if info.kind == "quantity" else 0)
@@ -142,6 +145,8 @@ def answer_passages(question: str, passages: list[Passage], *, reader: Reader | 
     """
     t0 = time.perf_counter()
     q = clean_question(question)
+    if not looks_english(q):
+        return _not_english(q, t0)
     info = analyse(q)
     if info.kind == "claim":
         ans = _claim(q, info, passages, verifier or get_verifier())
@@ -164,12 +169,23 @@ def _closest(passages: list[Passage], spans: list[Span]) -> list[Passage]:
     return [passages[i] for i in order if i < len(passages)]
 
 
+def _not_english(q: str, t0: float) -> Answer:
+    """Decline a question in another language: any answer would come from a passage that
+    merely happens to be nearest (see :mod:`qa.language`)."""
+    reply = ("The question does not look like English; the articles, and the way answers are "
+             "found in them, are English. Ask in English, e.g. "
+             "'How many fighters remain in the enclave?'")
+    return Answer(question=q, kind="clause", answer=None, reply=reply, confidence=0.0,
+                  abstained=True, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+
+
 def _abstain(q: str, info: QuestionInfo, passages: list[Passage], why: str = "") -> Answer:
     what = q.rstrip(" ?.")
-    what = what[0].lower() + what[1:] if what else what
     if info.wh is None:
-        what = f"whether {what}"
-    lines = [f"The articles do not say {what}."]
+        # "whether Did the SDF ..." or "whether ¿Cuántos ..." reads badly: quote the question.
+        lines = [f'The articles do not answer "{what}".']
+    else:
+        lines = [f"The articles do not say {what[0].lower() + what[1:]}."]
     cits = [Citation(n=i + 1, passage=p) for i, p in enumerate(passages[:3])]
     if cits:
         lines.append("The closest passages:")

@@ -6,7 +6,7 @@ Layout of an index folder (default ``./index``)::
     seg-000003/            one immutable segment, written once and never changed
         vectors.npy        float32 sentence vectors (n x dim), L2-normalised
         sentences.jsonl    one JSON object per sentence (text, offsets, attribution, ...)
-        lines.npy          byte offset of each line of sentences.jsonl (lazy, mmap access)
+        lines.npy          byte offset of each line of sentences.jsonl (rows read on demand)
         articles.jsonl     the full articles (so ``rebuild`` never needs the original files)
         row_article.npy    which article each row belongs to
         texthash.npy       64-bit hash of each sentence's normalised text (syndicated copies)
@@ -37,7 +37,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import mmap
 import os
 import re
 import shutil
@@ -51,6 +50,7 @@ from types import SimpleNamespace
 import numpy as np
 from pydantic import BaseModel, Field
 
+from qa.catalog import ArticleEntry, ArticleTable
 from qa.encoder import Encoder, get_encoder
 from qa.errors import FactcheckError, IndexCorrupt, IndexLocked, IndexMismatch, IndexMissing
 from qa.models import AddReport, Article, Attribution, Passage, Rejection, Sentence
@@ -86,16 +86,6 @@ class SegmentInfo(BaseModel):
         return self.count - sum(e - s for s, e in self.deleted)
 
 
-class ArticleEntry(BaseModel):
-    hash: str
-    segment: str
-    rows: tuple[int, int]  # local rows [start, end) in the segment
-    title: str = ""
-    outlet: str | None = None
-    published: str | None = None
-    url: str | None = None
-
-
 class Manifest(BaseModel):
     format: int = FORMAT
     model: str
@@ -105,17 +95,18 @@ class Manifest(BaseModel):
     next_id: int = 0
     next_segment: int = 1
     segments: list[SegmentInfo] = Field(default_factory=list)
-    articles: dict[str, ArticleEntry] = Field(default_factory=dict)
+    # id -> ArticleEntry, held column-wise (qa.catalog): an archive lists ~75k articles
+    articles: ArticleTable = Field(default_factory=ArticleTable)
     updated: str = ""
 
     def sentence_count(self) -> int:
         return sum(s.live() for s in self.segments)
 
     def clone(self) -> Manifest:
-        """A copy safe to change: entries are replaced, never mutated, so the article map
-        is copied shallowly (a deep copy would cost in proportion to the archive)."""
+        """A copy safe to change: entries are replaced, never mutated, so the article
+        table's columns are copied shallowly (its strings are shared)."""
         return self.model_copy(update={
-            "articles": dict(self.articles),
+            "articles": self.articles.copy(),
             "segments": [s.model_copy(update={"deleted": list(s.deleted)})
                          for s in self.segments],
         })
@@ -158,11 +149,15 @@ def read_manifest(path: Path) -> Manifest:
         data = mpath.read_bytes()
     except OSError as e:
         raise IndexCorrupt(path, f"unreadable manifest: {e}") from e
-    # the common case parses straight into the model (no intermediate dicts: an archive's
-    # manifest lists every article, and a dict per article would cost memory for good)
+    # the common case parses straight into the model; the articles land in a columnar
+    # table (qa.catalog) and the parser's per-article objects are freed, and handed back
+    # to the system (an archive's manifest lists tens of thousands of articles)
     with contextlib.suppress(ValueError):
         m = Manifest.model_validate_json(data)
         if m.format == FORMAT:
+            if len(data) > 1 << 20:
+                del data
+                _trim_heap()
             return m
     try:
         raw = json.loads(data)
@@ -175,6 +170,24 @@ def read_manifest(path: Path) -> Manifest:
         return Manifest.model_validate(raw)
     except ValueError as e:
         raise IndexCorrupt(path, "manifest does not validate") from e
+
+
+def _trim_heap() -> None:
+    """Return freed heap memory to the system (glibc keeps it otherwise: parsing a large
+    manifest would leave tens of MB resident for good). A no-op elsewhere."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 # --- lock --------------------------------------------------------------------------------------
@@ -320,14 +333,29 @@ def _line_bounds(path: Path) -> np.ndarray:
     return np.asarray(bounds, dtype=np.int64)
 
 
+def _pread(f, start: int, end: int) -> bytes:
+    """Bytes ``[start, end)`` of the open file ``f`` (thread-safe: no shared position).
+
+    Rows are read with ``pread`` rather than through a memory map: a map keeps every page
+    a search ever touched (and its neighbours, by read-ahead) in the process's resident
+    memory, while ``pread`` leaves the caching to the operating system."""
+    n = end - start
+    data = os.pread(f.fileno(), n, start)
+    while len(data) < n:  # a short read (rare): read on
+        more = os.pread(f.fileno(), n - len(data), start + len(data))
+        if not more:
+            raise OSError(f"{f.name}: unexpected end of file")
+        data += more
+    return data
+
+
 class ArticleStore:
-    """The articles of one segment, read from ``articles.jsonl`` (memory-mapped) on demand:
-    ``store[i]`` parses line ``i``. Behaves as a read-only list of :class:`Article`."""
+    """The articles of one segment, read from ``articles.jsonl`` on demand: ``store[i]``
+    reads and parses line ``i``. Behaves as a read-only list of :class:`Article`."""
 
     def __init__(self, path: Path):
         self._file = open(path, "rb")  # noqa: SIM115
         size = os.fstat(self._file.fileno()).st_size
-        self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._bounds = np.load(path.with_name("article_lines.npy"))
         if int(self._bounds[-1]) != size:
             raise ValueError("articles.jsonl and article_lines.npy disagree")
@@ -339,15 +367,14 @@ class ArticleStore:
         if not -len(self) <= i < len(self):
             raise IndexError(i)
         i %= len(self)
-        return Article.model_validate_json(self._mm[self._bounds[i]:self._bounds[i + 1]])
+        return Article.model_validate_json(
+            _pread(self._file, int(self._bounds[i]), int(self._bounds[i + 1])))
 
     def __iter__(self) -> Iterator[Article]:
         return (self[i] for i in range(len(self)))
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            if isinstance(self._mm, mmap.mmap):
-                self._mm.close()
             self._file.close()
 
 
@@ -362,8 +389,6 @@ class SegmentReader:
             self.vectors = np.load(self.dir / "vectors.npy", mmap_mode="r")
             self.lines = np.load(self.dir / "lines.npy")
             self._file = open(self.dir / "sentences.jsonl", "rb")  # noqa: SIM115
-            size = os.fstat(self._file.fileno()).st_size
-            self._mm = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
             # articles are read from disk when asked for (an archive's text stays on disk)
             self.articles = ArticleStore(self.dir / "articles.jsonl")
             meta = json.loads((self.dir / "article_meta.json").read_text("utf-8"))
@@ -387,7 +412,7 @@ class SegmentReader:
 
     def row(self, i: int) -> dict:
         s, e = int(self.lines[i]), int(self.lines[i + 1])
-        return json.loads(self._mm[s:e])
+        return json.loads(_pread(self._file, s, e))
 
     def text(self, i: int) -> str:
         return self.row(i)["text"]
@@ -414,7 +439,8 @@ class SegmentReader:
             with self._init_lock:
                 if self._lexical is None:
                     try:
-                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count)
+                        self._lexical = LexicalIndex(self.dir / LEXICAL_DIR, self.count,
+                                                     self.texts)
                     except (OSError, ValueError) as e:
                         raise IndexCorrupt(self.dir.parent,
                                            f"segment {self.name} lexical index: {e}") from e
@@ -437,8 +463,6 @@ class SegmentReader:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            if isinstance(self._mm, mmap.mmap):
-                self._mm.close()
             self._file.close()
         self.articles.close()
 
@@ -707,7 +731,7 @@ class Index:
     def _classify(self, items: Iterable[Article | Rejection],
                   report: AddReport) -> Iterator[Article]:
         """Yield the articles that need indexing; record the rest in ``report``."""
-        by_hash = {e.hash: aid for aid, e in self.manifest.articles.items()}
+        by_hash = dict(self.manifest.articles.hashes())
         batch: dict[str, str] = {}
         for item in items:
             if isinstance(item, Rejection):

@@ -27,22 +27,24 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
-from qa import rank
+from qa import lexical, rank
 from qa.errors import BadQuestion
 from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
-from qa.lexical import tokenize
 from qa.models import Passage, SourceRef
 
 MAX_QUESTION_CHARS = 2000
 CANDIDATES = 50  # per method and segment (at least; 4k when k is larger)
 NEAR_COSINE = 0.95  # near-duplicate sentences: this close in vector space ...
 NEAR_JACCARD = 0.7  # ... and sharing this share of their words
+QUERY_CACHE = 256  # question vectors kept per encoder (a chat turn retrieves more than once)
 
 
 class Filters(BaseModel):
@@ -212,6 +214,38 @@ def dedupe(passages: list[Passage], vectors: np.ndarray | None = None) -> list[P
     return [passages[i] for i in out]
 
 
+_query_vectors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_query_lock = threading.Lock()
+
+
+def query_vector(encoder, question: str) -> np.ndarray:
+    """``encoder``'s vector of ``question``, encoded once: the last ``QUERY_CACHE``
+    questions are kept per encoder, so asking again (``qa.answer.ask`` retrieves twice
+    per question, a chat repeats itself) skips the model.
+
+    >>> class Ones:
+    ...     def encode(self, texts): return np.ones((len(texts), 2), dtype=np.float32)
+    >>> enc = Ones()
+    >>> query_vector(enc, "Who?") is query_vector(enc, "Who?")
+    True
+    """
+    with _query_lock:
+        cache = _query_vectors.get(encoder)
+        if cache is None:
+            cache = _query_vectors[encoder] = OrderedDict()
+        v = cache.get(question)
+        if v is not None:
+            cache.move_to_end(question)
+            return v
+    v = encoder.encode([question])[0]
+    v.setflags(write=False)  # shared between calls: nobody may change it
+    with _query_lock:
+        cache[question] = v
+        while len(cache) > QUERY_CACHE:
+            cache.popitem(last=False)
+    return v
+
+
 @dataclass
 class _Candidates:
     """Candidate rows of one segment with their features."""
@@ -233,18 +267,17 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return nz
 
 
-def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
-                        qv: np.ndarray, terms: list[str], q: rank.Question,
-                        n: int, lex_stats: tuple[int, dict[str, int]] | None = None
-                        ) -> _Candidates | None:
+def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
+                        mask: np.ndarray, qv: np.ndarray, terms: list[str],
+                        stats: lexical.CollectionStats, q: rank.Question,
+                        n: int) -> _Candidates | None:
     n_ok = int(mask.sum())
     if n_ok == 0:
         return None
     dense = seg.dense()
     _, found = dense.search(qv[None, :], n, None if n_ok == seg.count else mask)
     rows = found[0][found[0] >= 0]
-    bm = (seg.lexical().scores(terms, lex_stats) if terms
-          else np.zeros(seg.count, dtype=np.float32))
+    bm = seg.lexical().scores(terms, stats, live)
     if n_ok < seg.count:
         bm = np.where(mask, bm, 0.0)
     rows = np.union1d(rows, _top(bm, n)).astype(np.int64)
@@ -272,13 +305,26 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, mask: np.ndarray,
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
 
 
-def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[SourceRef]:
+def _source_ref(idx: Index, seg: SegmentReader, row: int) -> SourceRef:
+    """Where the sentence at ``row`` of ``seg`` sits: its article (metadata from the
+    manifest) and offsets -- without building the whole passage."""
+    aid = str(seg.art_ids[seg.row_article[row]])
+    e = idx.manifest.articles.get(aid)
+    r = seg.row(row)
+    return SourceRef(article_id=aid, title=e.title if e else "",
+                     outlet=e.outlet if e else None, published=e.published if e else None,
+                     url=e.url if e else None, start=r["start"], end=r["end"])
+
+
+def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray],
+            listed: set[str] | None = None) -> list[SourceRef]:
     """Other live sentences, passing the filters (``masks`` per segment), with exactly
-    ``p``'s normalised text."""
+    ``p``'s normalised text, from articles other than ``p``'s and those ``listed``."""
     h = text_hash(p.text)
     out = []
     if not h:
         return out
+    listed = listed or set()
     for info, seg, _ in idx.segments:
         rows = seg.rows_with_hash(h)
         if not len(rows) or info.name not in masks:
@@ -288,12 +334,9 @@ def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray]) -> list[Source
             if info.base + int(r) == p.id:
                 continue
             aid = str(seg.art_ids[seg.row_article[r]])
-            e = idx.manifest.articles.get(aid)
-            row = seg.row(int(r))
-            out.append(SourceRef(article_id=aid, title=e.title if e else "",
-                                 outlet=e.outlet if e else None,
-                                 published=e.published if e else None,
-                                 url=e.url if e else None, start=row["start"], end=row["end"]))
+            if aid == p.article_id or aid in listed:
+                continue  # nothing to add: skip reading the row
+            out.append(_source_ref(idx, seg, int(r)))
     return out
 
 
@@ -315,19 +358,6 @@ class Pool:
         return c.info, c.seg, int(c.rows[self.local[i]])
 
 
-def _lexical_stats(idx: Index, terms: list[str]) -> tuple[int, dict[str, int]] | None:
-    """Index-wide (rows, document frequency of each term) for BM25 across segments;
-    ``None`` when one segment holds everything (its own statistics are the index's)."""
-    segs = [seg for _, seg, _ in idx.segments if seg.count]
-    if not terms or len(segs) < 2:
-        return None
-    df: dict[str, int] = {}
-    for seg in segs:
-        for t, n in seg.lexical().doc_freqs(terms).items():
-            df[t] = df.get(t, 0) + n
-    return sum(seg.count for seg in segs), df
-
-
 def candidates(question: str, idx: Index, f: Filters | None = None,
                n: int = CANDIDATES, masks: dict[str, np.ndarray] | None = None
                ) -> Pool | None:
@@ -337,13 +367,16 @@ def candidates(question: str, idx: Index, f: Filters | None = None,
     f = f or Filters()
     if masks is None:
         masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
-    qv = idx.encoder.encode([question])[0]
-    terms = tokenize(question)
+    qv = query_vector(idx.encoder, question)
+    terms = lexical.tokenize(question)
+    # BM25 with index-wide term statistics (live rows of every segment, filters aside),
+    # so a sentence scores the same in a fresh one-article segment as after a merge
+    segs = [(info, seg, live) for info, seg, live in idx.segments if seg.count]
+    stats = lexical.collection_stats([(seg.lexical(), live) for _, seg, live in segs], terms)
     qa = rank.analyse(question)
-    lex_stats = _lexical_stats(idx, terms)
-    cands = [c for info, seg, _ in idx.segments if seg.count
-             for c in [_segment_candidates(info, seg, masks[info.name], qv, terms, qa, n,
-                                           lex_stats)]
+    cands = [c for info, seg, live in segs
+             for c in [_segment_candidates(info, seg, live, masks[info.name], qv, terms,
+                                           stats, qa, n)]
              if c is not None]
     if not cands:
         return None
@@ -418,13 +451,15 @@ def retrieve(
                         if near_duplicate(p.text, text, float(vecs[pos] @ vecs[j]))), None)
             if dup is None and len(chosen) >= k:
                 continue
-            p = idx.passage(c.info.base + row, float(fused[pos]))
-            if dup is not None:
-                _add_source(dup, p, seen)
+            if dup is not None:  # a copy: list its article (once) with the first
+                aid = str(c.seg.art_ids[c.seg.row_article[row]])
+                if aid != dup.article_id and aid not in seen.get(id(dup), ()):
+                    _add_source(dup, _source_ref(idx, c.seg, row), seen)
                 continue
+            p = idx.passage(c.info.base + row, float(fused[pos]))
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
             chosen.append((p, pos))
         for p, _ in chosen:
-            for other in _copies(idx, p, masks):
+            for other in _copies(idx, p, masks, seen.get(id(p))):
                 _add_source(p, other, seen)
     return [p for p, _ in chosen]

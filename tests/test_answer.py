@@ -259,3 +259,14 @@ def test_ghouta_tolls_still_differ_over_the_bundled_articles(examples_index):
     assert a.conflict and len(a.figures) >= 2
     values = {f.value.lower() for f in a.figures}
     assert "at least 640" in values and "hundreds" in values
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("q", ["¿Cuántos combatientes quedan en el enclave?",
+                               "Wie viele Kämpfer sind noch in der Enklave?",
+                               "كم عدد المقاتلين في الجيب؟"])
+def test_a_question_in_another_language_is_declined_saying_why(seed_index, q):
+    # before: the Spanish question was "answered" with a span of the nearest passage
+    a = ask(q, index=seed_index)
+    assert a.abstained and a.answer is None and not a.citations
+    assert a.reply.startswith("The question does not look like English")

@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from qa import ann, rank
+from qa import ann, lexical, rank
 from qa.errors import IndexMismatch
 from qa.index import MANIFEST, Index, rebuild
 from qa.ingest import make_article
-from qa.retrieve import near_duplicate, retrieve
+from qa.retrieve import candidates, near_duplicate, retrieve
 
 from .fakes import HashEncoder
 
@@ -126,6 +126,31 @@ def test_syndicated_sentence_comes_back_once_with_all_its_sources(tmp_path):
     assert p.article_id == "copy7" and p.also_in == []
 
 
+class _CountingEncoder(HashEncoder):
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts, batch_size=64):
+        self.calls.append(list(texts))
+        return super().encode(texts, batch_size)
+
+
+def test_a_question_is_encoded_once_across_retrievals(tmp_path):
+    enc = _CountingEncoder()
+    idx = Index.create(tmp_path / "ix", encoder=enc)
+    idx.add([make_article(id=f"a{i}", title=f"T{i}", outlet=["x", "y"][i % 2],
+                          text=f"The dam near village {i} burst. {i} homes flooded.")
+             for i in range(6)])
+    enc.calls.clear()
+    q = "Which dam burst?"
+    first = retrieve(q, k=3, index=idx)
+    assert retrieve(q, k=3, index=idx) == first  # same answer from the kept vector
+    retrieve(q, k=2, index=idx, outlets=["y"])  # a filtered retrieval of the same question
+    assert enc.calls == [[q]]
+    retrieve("Which homes flooded?", k=2, index=idx)
+    assert enc.calls == [[q], ["Which homes flooded?"]]
+
+
 def test_near_duplicate_rule():
     a = "At least 48 people were killed in the strike on Monday, the monitor said."
     assert near_duplicate(a, a.upper())
@@ -143,6 +168,94 @@ def test_answer_type_and_question_kinds():
     assert rank.answer_type(q, "The SDF is led by Mazloum Abdi.") == 1.0
     assert rank.answer_type(q, "The SDF leads the assault.") == -1.0
     assert rank.answer_type(rank.analyse("Why did they leave?"), "Anything.") == 0.0
+
+
+# --- BM25 term statistics are index-wide ------------------------------------------------
+
+ZORB_TITLE = "Quaxville census finds 77 zorbs"
+ZORB_TEXT = ("The Zorbian ministry said 77 zorbs were counted in Quaxville during the spring "
+             "census, up from 12 last year.")
+
+
+def _ranking(question, idx, k=5):
+    return [(p.article_id, p.text, round(p.score, 4)) for p in retrieve(question, k=k,
+                                                                         index=idx)]
+
+
+def test_article_added_alone_is_found_at_once_and_ranks_as_after_a_merge(
+        examples_index, encoder, tmp_path):
+    idx = Index.open(examples_index.backup(tmp_path / "ix"), encoder=encoder)
+    idx.add([make_article(id="qx", title=ZORB_TITLE, text=ZORB_TEXT)])
+    assert len(idx.manifest.segments) >= 2  # the new article sits in a segment of its own
+    question = "How many zorbs were counted in Quaxville?"
+    alone = _ranking(question, idx)
+    assert alone[0][0] == "qx", alone
+    idx.merge(force=True)
+    assert len(idx.manifest.segments) == 1
+    assert _ranking(question, idx) == alone
+
+
+def _bm25_by_text(idx, question):
+    """Each candidate sentence's raw BM25 score (before normalising by the pool's best)."""
+    terms = lexical.tokenize(question)
+    segs = [(seg, live) for _, seg, live in idx.segments if seg.count]
+    stats = lexical.collection_stats([(seg.lexical(), live) for seg, live in segs], terms)
+    out = {}
+    for seg, live in segs:
+        bm = seg.lexical().scores(terms, stats)
+        for r in np.flatnonzero(live & (bm > 0)):
+            out[seg.text(int(r))] = round(float(bm[r]), 4)
+    return out
+
+
+def test_bm25_statistics_cover_every_live_segment_and_skip_deleted_rows(tmp_path):
+    idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
+    for i in range(4):  # four segments of different sizes and vocabularies
+        idx.add([make_article(id=f"s{i}a{j}", title=f"T{i}{j}",
+                              text=f"Shelling hit town {i}{j} on Monday. The dam near "
+                                   f"village {j} burst and {i * j} homes flooded.")
+                 for j in range(3 + 5 * i)])
+    # an update marks the old rows deleted: they must no longer count in the statistics
+    idx.add([make_article(id="s2a1", title="T21", text="Rescuers reached the flooded dam.")])
+    assert len(idx.manifest.segments) >= 4 and any(s.deleted for s in idx.manifest.segments)
+    question = "Which dam burst and flooded homes after the shelling?"
+    split = _bm25_by_text(idx, question)
+    pool = candidates(question, idx)
+    assert max(pool.features["bm25"]) == pytest.approx(1.0)
+    idx.merge(force=True)
+    assert len(idx.manifest.segments) == 1 and not idx.manifest.segments[0].deleted
+    assert _bm25_by_text(idx, question) == split
+
+
+def test_bm25_scores_match_bm25s_on_a_single_segment(tmp_path):
+    texts = ["Shelling killed 30 people in Douma, rescuers said.",
+             "Rescuers said the rescuers dug rescuers out: rescuers, rescuers.",
+             "", "The dam burst.", "Thirty people said nothing about Douma to anyone there."]
+    lexical.build(texts, tmp_path / "bm25")
+    lex = lexical.LexicalIndex(tmp_path / "bm25", len(texts))
+    for q in ("How many did the shelling kill in Douma?", "rescuers rescuers said",
+              "dam", "nothing indexed here zzz"):
+        terms = lexical.tokenize(q)
+        ids = lex._bm25.get_tokens_ids(terms)
+        want = lex._bm25.get_scores_from_ids(ids) if ids else np.zeros(len(texts))
+        np.testing.assert_allclose(lex.scores(terms), want, rtol=1e-5, atol=1e-6)
+
+
+def test_segment_written_before_doclen_file_scores_the_same(tmp_path):
+    idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
+    idx.add([make_article(id=f"a{i}", title=f"T{i}",
+                          text=f"The dam near village {i} burst. {i} homes flooded.")
+             for i in range(5)])
+    question = "Which dam burst?"
+    before = _bm25_by_text(idx, question)
+    [seg] = idx.manifest.segments
+    (idx.path / seg.name / lexical.LEXICAL_DIR / lexical.DOCLEN_FILE).unlink()
+    info_path = idx.path / seg.name / "segment.json"
+    info = json.loads(info_path.read_text())
+    del info["files"][f"{lexical.LEXICAL_DIR}/{lexical.DOCLEN_FILE}"]
+    info_path.write_text(json.dumps(info))
+    old = Index.open(idx.path, encoder=HashEncoder())
+    assert old.check() == [] and _bm25_by_text(old, question) == before
 
 
 # --- FAISS index types -------------------------------------------------------------------
