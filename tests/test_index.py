@@ -25,7 +25,7 @@ def idx(tmp_path, encoder):
 
 def test_add_search_and_metadata(idx):
     rep = idx.add(read_paths([SEED]))
-    assert rep.added == ["000_f520d8b3061bf427"] and rep.sentences == 18
+    assert rep.added == ["000_f520d8b3061bf427"] and rep.sentences == 17  # no "Related news"
     [p] = retrieve("How many fighters remain in the enclave?", k=1, index=idx)
     assert p.text.startswith("Bali said 400 to 600 jihadists")
     assert p.article_id == "000_f520d8b3061bf427"

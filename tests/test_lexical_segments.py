@@ -13,7 +13,7 @@ NEW = "The Zorbian ministry said 77 zorbs were counted in Quaxville this spring.
 
 def test_a_one_sentence_segment_scores_on_the_index_wide_scale(tmp_path):
     idx = Index.create(tmp_path / "ix", encoder=HashEncoder())
-    idx.add(read_paths([SEED]))  # 18 sentences, several with "were"
+    idx.add(read_paths([SEED]))  # 17 sentences, several with "were"
     idx.add([make_article(id="zorbs", title="Census", text=NEW)])
     assert len(idx.manifest.segments) == 2
     q = "How many zorbs were counted in Quaxville?"
