@@ -29,15 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_ingest import grow_index  # noqa: E402
+
 from qa.answer import ask  # noqa: E402
-from qa.index import ArticleEntry, Index, Manifest, SegmentInfo, write_segment  # noqa: E402
+from qa.index import Index  # noqa: E402
 from qa.ingest import read_paths  # noqa: E402
-from qa.models import Article  # noqa: E402
 from qa.retrieve import retrieve  # noqa: E402
 
 TEMPLATES = (
@@ -60,42 +59,6 @@ def questions(idx: Index, n: int, seed: int = 0) -> list[str]:
         t = t[0].lower() + t[1:] if not t[:2].isupper() else t
         out.append(TEMPLATES[i % len(TEMPLATES)].format(t=t))
     return out
-
-
-def grow(path: Path, base: Index, target: int) -> Index:
-    """An index of ``target`` sentences made of marked copies of ``base``'s articles."""
-    src = [(base.article(aid), e) for aid, e in base.manifest.articles.items()]
-    m = Manifest(model=base.manifest.model, dim=base.manifest.dim,
-                 attribution=base.manifest.attribution)
-    copy = 0
-    while m.next_id < target:
-        arts: list[Article] = []
-        rows: list[dict] = []
-        vecs = []
-        name = f"seg-{m.next_segment:06d}"
-        while len(rows) < 10_000 and m.next_id + len(rows) < target:
-            a, e = src[copy % len(src)]
-            seg = base._segments[e.segment]
-            new = a.model_copy(update={"id": f"{a.id}-c{copy}", "hash": f"{copy:08x}{a.hash[:8]}"})
-            first = len(rows)
-            for r in range(*e.rows):
-                row = seg.row(r)
-                row["a"] = len(arts)
-                if copy >= len(src):  # keep the originals intact, mark the copies
-                    row["text"] = f"{row['text']} (#{copy})"
-                rows.append(row)
-            vecs.append(np.asarray(seg.vectors[e.rows[0]:e.rows[1]]))
-            arts.append(new)
-            m.articles[new.id] = ArticleEntry(hash=new.hash, segment=name,
-                                              rows=(first, len(rows)), title=new.title,
-                                              outlet=new.outlet, published=new.published)
-            copy += 1
-        write_segment(path, name, arts, rows, np.vstack(vecs))
-        m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
-        m.next_id += len(rows)
-        m.next_segment += 1
-    (path / "manifest.json").write_text(m.model_dump_json())
-    return Index.open(path, encoder=base.encoder)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -149,7 +112,7 @@ def main() -> None:
         res["bundled"] = measure(base, qs)
         print(json.dumps(res["bundled"]))
         if not args.quick:
-            big = grow(Path(d) / "big", base, 100_000)
+            big = grow_index(Path(d) / "big", base, 100_000, mark_copies=True)
             ask(qs[0], index=big)
             res["100k"] = measure(big, questions(base, args.n, seed=1))
             print(json.dumps(res["100k"]))

@@ -63,9 +63,10 @@ def pipeline(paths: list[Path], encoder) -> None:
         idx.add(read_paths(paths))
 
 
-def grow_index(path: Path, base: Index, target: int) -> Index:
+def grow_index(path: Path, base: Index, target: int, mark_copies: bool = False) -> Index:
     """Fill an index to ``target`` sentences by copying ``base``'s articles (new ids, new
-    hashes) and their stored vectors into segments of about 10k rows."""
+    hashes) and their stored vectors into segments of about 10k rows. ``mark_copies``
+    appends `` (#n)`` to each copied sentence so copies are not exact duplicates."""
     src = [(base.article(aid), e) for aid, e in base.manifest.articles.items()]
     m = Manifest(model=base.manifest.model, dim=base.manifest.dim,
                  attribution=base.manifest.attribution)
@@ -84,6 +85,8 @@ def grow_index(path: Path, base: Index, target: int) -> Index:
             for r in range(*e.rows):
                 row = seg.row(r)
                 row["a"] = len(arts)
+                if mark_copies and copy >= len(src):  # keep the originals intact
+                    row["text"] = f"{row['text']} (#{copy})"
                 rows.append(row)
             vecs.append(np.asarray(seg.vectors[e.rows[0]:e.rows[1]]))
             arts.append(new)
