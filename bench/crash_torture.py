@@ -12,7 +12,11 @@ checks that:
 
 Delays are drawn as fractions of one uninterrupted run timed first on the same machine, so
 kills land at every stage (start-up, embedding, commits, merges) however fast or loaded the
-machine is.
+machine is. A kill at a random moment rarely lands while a file is being written (writing
+takes a few percent of a run), so every fourth round is aimed there instead: the round
+watches the index folder and kills the writer the moment its n-th temporary file or folder
+appears (a segment being written, or the manifest being replaced), n drawn from the writes a
+full run makes. Those rounds must leave leftovers for the next writer to clean.
 
 The CI test runs 20 rounds (``tests/test_reliability.py``); run more by hand:
 
@@ -103,27 +107,63 @@ def _fresh_copy(base: Path, workdir: Path) -> Path:
     return ix
 
 
-def calibrate(base: Path, seed_id: str, order: list[Article], workdir: Path) -> float:
-    """Seconds one uninterrupted run takes here; it must end holding every article."""
+def _temp_names(ix: Path) -> set[str]:
+    try:
+        return {p.name for p in ix.iterdir() if ".tmp-" in p.name}
+    except OSError:
+        return set()
+
+
+def _watch(proc: subprocess.Popen, ix: Path, kill_at: int | None = None) -> int:
+    """Poll ``ix`` until ``proc`` ends, counting the temporary files and folders that
+    appear; with ``kill_at``, SIGKILL ``proc`` as soon as the ``kill_at``-th one is seen.
+    Returns how many appearances were seen."""
+    before: set[str] = set()
+    seen = 0  # appearances: the manifest's temporary file has the same name every commit
+    while proc.poll() is None:
+        now = _temp_names(ix)
+        seen += len(now - before)
+        before = now
+        if kill_at is not None and seen >= kill_at:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.0005)
+    proc.wait()
+    return seen
+
+
+def calibrate(base: Path, seed_id: str, order: list[Article],
+              workdir: Path) -> tuple[float, int]:
+    """Seconds one uninterrupted run takes here, and how many temporary files it writes;
+    it must end holding every article."""
     ix = _fresh_copy(base, workdir)
     t0 = time.perf_counter()
     proc = _start(ix)
-    _, err = proc.communicate()
+    writes = _watch(proc, ix)
     took = time.perf_counter() - t0
+    err = proc.stderr.read() if proc.stderr else b""
     assert proc.returncode == 0, err.decode("utf-8", "replace")[-2000:]
     assert check_state(ix, order, seed_id) == len(order), "a full run did not index all"
-    return took
+    return took, writes
 
 
 def run_round(base: Path, seed_id: str, order: list[Article], workdir: Path,
-              delay: float) -> dict:
+              delay: float | None = None, kill_at_write: int | None = None) -> dict:
+    """One round: kill after ``delay`` seconds, or when the ``kill_at_write``-th
+    temporary file appears; then check the state and the next writer's clean-up."""
     ix = _fresh_copy(base, workdir)
+    t0 = time.perf_counter()
     proc = _start(ix)
-    time.sleep(delay)
-    finished = proc.poll() is not None
-    if not finished:
-        proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    if kill_at_write is not None:
+        _watch(proc, ix, kill_at_write)
+        finished = proc.returncode == 0
+    else:
+        time.sleep(delay)
+        finished = proc.poll() is not None
+        if not finished:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    delay = time.perf_counter() - t0
     n = check_state(ix, order, seed_id)
     left_before = leftovers(ix, Index.open(ix))
     idx = Index.open(ix)
@@ -131,25 +171,33 @@ def run_round(base: Path, seed_id: str, order: list[Article], workdir: Path,
     left_after = leftovers(ix, idx)
     assert not left_after, f"left behind after the next writer: {left_after}"
     return {"delay": round(delay, 2), "killed": not finished, "articles": n,
-            "leftovers_cleaned": left_before}
+            "mid_write": kill_at_write is not None, "leftovers_cleaned": left_before}
 
 
 def run(rounds: int, seed: int | None = None, log=print) -> list[dict]:
-    """``rounds`` kills at random fractions (2% to 105%) of one timed full run."""
+    """``rounds`` kills: at random fractions (2% to 105%) of one timed full run, and
+    every fourth round at a random one of the run's file writes."""
     rng = random.Random(seed)
     order = expected_order()
     with tempfile.TemporaryDirectory(prefix="factcheck-crash-") as d:
         workdir = Path(d)
         base, seed_id = make_base(workdir)
-        full = calibrate(base, seed_id, order, workdir)
-        log(f"one full run takes {full:.1f}s here")
+        full, writes = calibrate(base, seed_id, order, workdir)
+        log(f"one full run takes {full:.1f}s here and writes {writes} temporary files")
         results = []
         for i in range(rounds):
-            r = run_round(base, seed_id, order, workdir, rng.uniform(0.02, 1.05) * full)
+            if i % 4 == 3 and writes:
+                r = run_round(base, seed_id, order, workdir,
+                              kill_at_write=rng.randint(1, writes))
+            else:
+                r = run_round(base, seed_id, order, workdir,
+                              delay=rng.uniform(0.02, 1.05) * full)
             results.append(r)
-            log(f"round {i + 1:3d}: killed after {r['delay']:4.1f}s -> "
+            how = "at a file write" if r["mid_write"] else "at random"
+            log(f"round {i + 1:3d}: killed {how} after {r['delay']:4.1f}s -> "
                 f"{r['articles']:3d}/{len(order)} articles committed, "
-                f"{len(r['leftovers_cleaned'])} leftovers cleaned")
+                f"{len(r['leftovers_cleaned'])} leftovers cleaned "
+                f"{' '.join(r['leftovers_cleaned'])}")
     return results
 
 
@@ -161,7 +209,10 @@ def main() -> None:
     res = run(args.rounds, args.seed)
     killed = sum(r["killed"] for r in res)
     states = sorted({r["articles"] for r in res})
-    print(f"{len(res)} rounds, {killed} killed mid-run, all checks passed; "
+    dirty = sum(bool(r["leftovers_cleaned"]) for r in res)
+    print(f"{len(res)} rounds, {killed} killed mid-run "
+          f"({sum(r['mid_write'] for r in res)} aimed at a file write), all checks passed; "
+          f"{dirty} rounds left temporary files that the next writer removed; "
           f"committed states seen (articles): {states}")
 
 
