@@ -5,10 +5,12 @@ The CLI and the app print ``str(error)`` and nothing else; anything that is not 
 
 Example:
     >>> str(IndexMissing("/tmp/nowhere"))
-    "no index at /tmp/nowhere: run 'factcheck add PATH' to create one"
+    "no index at /tmp/nowhere: run 'factcheck add PATH' to create one, or point --index / FACTCHECK_INDEX at an existing index"
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class FactcheckError(Exception):
@@ -17,7 +19,12 @@ class FactcheckError(Exception):
 
 class IndexMissing(FactcheckError):
     def __init__(self, path):
-        super().__init__(f"no index at {path}: run 'factcheck add PATH' to create one")
+        where = str(path)
+        full = str(Path(path).resolve())
+        if full != where:  # a relative default such as "index": say where that is
+            where = f"{where} ({full})"
+        super().__init__(f"no index at {where}: run 'factcheck add PATH' to create one, "
+                         "or point --index / FACTCHECK_INDEX at an existing index")
 
 
 class IndexMismatch(FactcheckError):
