@@ -7,8 +7,9 @@ within one passage's text and a score in [0, 1].
 * :class:`FeatureReader` (the default) needs no QA model: it parses the few best passages
   with spaCy, proposes entities, figures (:mod:`qa.quantities`) and noun phrases, describes
   each with a handful of features (answer type matches the question, question words near
-  it, candidate repeats the question, retrieval score, ...) and scores them with a small
-  logistic model whose weights ship in ``qa/data/reader.json`` (recipe: ``python -m
+  it, candidate repeats the question, retrieval score, tree distance to the question's words
+  against the wh-word's in the question, sentence-encoder similarity to the question and to
+  the noun asked about, ...) and scores them with a small softmax model whose weights ship in ``qa/data/reader.json`` (recipe: ``python -m
   qa.train reader``; trained on the dev questions with cross-validation).
 * :class:`HFReader` wraps a local Hugging Face extractive-QA model folder
   (``AutoModelForQuestionAnswering``), for users who have one: ``FACTCHECK_READER=/path``.
