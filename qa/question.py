@@ -74,6 +74,9 @@ class QuestionInfo:
     wh_prep: str | None = None  # preposition before the wh-phrase ("in what year")
     past: bool = False  # the question is in the past tense ("When did ...", "was built")
     focus_of: str | None = None  # "what kind of forest": "forest" (focus is "kind")
+    # tree distance (dependency edges) from the wh-phrase to each content term's stem: the
+    # answer should sit as far from those words in the passage ("What did X translate?")
+    wh_dist: dict[str, int] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=200_000)
@@ -208,6 +211,32 @@ def _parse(question: str):
     return get_nlp()(question)
 
 
+def _tree_distances(doc, src: int, terms: set[str]) -> dict[str, int]:
+    """Dependency-tree distance from token ``src`` to the nearest token of each stem in
+    ``terms`` (stems not in the parse are left out)."""
+    adj: list[list[int]] = [[] for _ in doc]
+    for t in doc:
+        if t.head.i != t.i:
+            adj[t.i].append(t.head.i)
+            adj[t.head.i].append(t.i)
+    d = {src: 0}
+    frontier = [src]
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in adj[u]:
+                if v not in d:
+                    d[v] = d[u] + 1
+                    nxt.append(v)
+        frontier = nxt
+    out: dict[str, int] = {}
+    for i, dd in d.items():
+        st = stem(doc[i].text)
+        if i != src and st in terms and dd < out.get(st, 99):
+            out[st] = dd
+    return out
+
+
 def analyse(question: str) -> QuestionInfo:
     """Parse ``question`` once (cached) and return what it asks for."""
     kind = kind_of(question)
@@ -250,6 +279,7 @@ def analyse(question: str) -> QuestionInfo:
             h = h.head
         if h.i != phrase.i:
             info.wh_head = stem(h.text)
+        info.wh_dist = _tree_distances(doc, phrase.i, info.terms)
     # focus noun: "how many X", "what X"
     for i, t in enumerate(doc):
         if t.lower_ in ("many", "much", "what", "which") and i + 1 < len(doc):

@@ -7,8 +7,9 @@ within one passage's text and a score in [0, 1].
 * :class:`FeatureReader` (the default) needs no QA model: it parses the few best passages
   with spaCy, proposes entities, figures (:mod:`qa.quantities`) and noun phrases, describes
   each with a handful of features (answer type matches the question, question words near
-  it, candidate repeats the question, retrieval score, ...) and scores them with a small
-  logistic model whose weights ship in ``qa/data/reader.json`` (recipe: ``python -m
+  it, candidate repeats the question, retrieval score, tree distance to the question's words
+  against the wh-word's in the question, sentence-encoder similarity to the question and to
+  the noun asked about, ...) and scores them with a small softmax model whose weights ship in ``qa/data/reader.json`` (recipe: ``python -m
   qa.train reader``; trained on the dev questions with cross-validation).
 * :class:`HFReader` wraps a local Hugging Face extractive-QA model folder
   (``AutoModelForQuestionAnswering``), for users who have one: ``FACTCHECK_READER=/path``.
@@ -263,6 +264,8 @@ FEATURES = (
     "ends_function", "has_verb", "has_comma", "propn_share", "root_noun", "root_propn",
     "root_num", "root_adj", "root_verb", "bm25", "after_q",
     "link_appos", "link_relcl", "sib_share", "arg_of_q", "role_match", "role_sib",
+    "path_agree", "path_exact", "path_far", "top_window", "top_tree", "top_path",
+    "sim_q", "sim_q_gap", "sim_focus", "sim_focus_gap",
 )
 _TYPE_MATCH = FEATURES.index("type_match")
 _LABS = ("person", "org", "place", "date", "num", "np", "sub", "mod", "other")
@@ -455,6 +458,18 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
         role = {"nsubjpass": "nsubj", "attr": "dobj", "oprd": "dobj", "csubj": "nsubj"}.get
         role_match = float(bool(info.wh_dep) and role(dep, dep) == role(info.wh_dep,
                                                                          info.wh_dep))
+    path_agree = path_exact = path_far = 0.0
+    if head is not None and info.wh_dist:
+        row = dv.dist()[head]
+        for st, dq in info.wh_dist.items():
+            dp = min((row[i] for i in outside if dv.stems[i] == st), default=None)
+            if dp is None:
+                continue
+            path_agree += 1.0 / (1.0 + abs(dp - dq))
+            path_exact += float(dp == dq)
+            path_far += float(dp > dq + 1)
+        k = len(info.wh_dist)
+        path_agree, path_exact, path_far = path_agree / k, path_exact / k, path_far / k
     toks = range(ts, te)
     f = {
         "bias": 1.0, "type_match": type_match,
@@ -494,6 +509,7 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
         "link_appos": link_appos, "link_relcl": link_relcl, "sib_share": sib_share,
         "arg_of_q": arg_of_q, "role_match": role_match,
         "role_sib": role_match * float(sib_share > 0 or arg_of_q > 0),
+        "path_agree": path_agree, "path_exact": path_exact, "path_far": path_far,
         **extra,
     }
     lab, kg = _lab(label), _kgroup(info.kind)
@@ -548,10 +564,12 @@ class FeatureReader:
             held-out folds of xquad_dev).
         context: optional ``article_id -> text`` function, used to check that names in the
             question occur in a passage's article.
+        encoder: the sentence encoder for the meaning features (default: the process-wide
+            MiniLM of :func:`qa.encoder.get_encoder`; ``False``: none, the features stay 0).
     """
 
     def __init__(self, weights: str | os.PathLike | dict | None = None, passages: int = 5,
-                 context=None):
+                 context=None, encoder=None):
         w = weights if isinstance(weights, dict) else load_weights(weights or READER_WEIGHTS)
         self.w = np.array([w["weights"].get(k, 0.0) for k in FEATURES], dtype=np.float32)
         self.mean = np.array([w.get("mean", {}).get(k, 0.0) for k in FEATURES], np.float32)
@@ -559,6 +577,7 @@ class FeatureReader:
         self.conf = np.array([w.get("confidence", {}).get(k, 0.0) for k in CONF_FEATURES])
         self.n_passages = passages
         self.context = context
+        self.encoder = encoder
 
     def featurize(self, info: QuestionInfo, passages: list[Passage]
                   ) -> tuple[list[Span], np.ndarray]:
@@ -594,7 +613,18 @@ class FeatureReader:
                                   label=lab.removeprefix("TRIM:")))
                 rows.append(f)
         X = np.vstack(rows) if rows else np.zeros((0, len(FEATURES)), np.float32)
+        _relative(spans, X)
+        _similarity(info, spans, X, self._encoder())
         return spans, X
+
+    def _encoder(self):
+        """The sentence encoder for the meaning features (the process-wide one, loaded on
+        first use; None when ``encoder=False``)."""
+        if self.encoder is None:
+            from qa.encoder import get_encoder
+
+            self.encoder = get_encoder()
+        return self.encoder or None
 
     def read(self, question: QuestionInfo, passages: list[Passage]) -> list[Span]:
         spans, X = self.featurize(question, passages)
@@ -616,6 +646,71 @@ class FeatureReader:
             sp.features["z"] = float(zi)
         spans.sort(key=lambda s: -s.score)
         return spans
+
+
+_REL = {"top_window": "window", "top_tree": "tree_near", "top_path": "path_agree"}
+
+
+def _relative(spans: list[Span], X: np.ndarray) -> None:
+    """Features of a candidate against the question's other candidates, filled into ``X``:
+    whether it has the best value of a few cues (word window, tree distance, path
+    agreement) among all of them."""
+    if not len(spans):
+        return
+    col = {k: i for i, k in enumerate(FEATURES)}
+    for top, base in _REL.items():
+        v = X[:, col[base]]
+        X[:, col[top]] = (v >= v.max() - 1e-6).astype(np.float32)
+
+
+class _VecCache:
+    """Sentence-encoder vectors of short texts (candidate phrases, questions), LRU."""
+
+    def __init__(self, size: int = 20000):
+        self.size = size
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: list[str], encoder) -> dict[str, np.ndarray]:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
+        if missing:
+            V = encoder.encode(missing)
+            with self._lock:
+                for t, v in zip(missing, V, strict=True):
+                    self._d[t] = v
+                while len(self._d) > self.size:
+                    self._d.popitem(last=False)
+        with self._lock:
+            out = {}
+            for t in texts:
+                self._d.move_to_end(t)
+                out[t] = self._d[t]
+            return out
+
+
+VECS = _VecCache()
+
+
+def _similarity(info: QuestionInfo, spans: list[Span], X: np.ndarray, encoder) -> None:
+    """Meaning features from the sentence encoder, filled into ``X``: how close each
+    candidate phrase is to the question and to the noun the question asks about ("what
+    *language*" -> "Latin" rather than "Luther"), each also as the gap to the question's
+    closest candidate."""
+    if not len(spans) or encoder is None:
+        return
+    focus = info.focus_of or info.focus
+    texts = [sp.text for sp in spans] + [info.text] + ([focus] if focus else [])
+    vec = VECS.vectors(texts, encoder)
+    C = np.vstack([vec[sp.text] for sp in spans])
+    col = {k: i for i, k in enumerate(FEATURES)}
+    sq = C @ vec[info.text]
+    X[:, col["sim_q"]] = sq
+    X[:, col["sim_q_gap"]] = sq - sq.max()
+    if focus:
+        sf = C @ vec[focus]
+        X[:, col["sim_focus"]] = sf
+        X[:, col["sim_focus_gap"]] = sf - sf.max()
 
 
 def answer_mask(kind: str, X: np.ndarray) -> np.ndarray:
