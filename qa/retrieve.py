@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from qa import lexical, rank
+from qa import ann, lexical, rank
 from qa.errors import BadQuestion
 from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
 from qa.models import Passage, SourceRef
@@ -504,7 +504,7 @@ def retrieve(
             p = idx.passage(c.info.base + row, float(fused[pos]))
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
             chosen.append((p, int(pos)))
-            cos = vecs @ vecs[pos]
+            cos = ann.similarities(vecs[pos], vecs)
             for other in np.flatnonzero((cos >= NEAR_COSINE) | (near.lens == near.lens[pos])):
                 close.setdefault(int(other), []).append((n, float(cos[other])))
         for p, _ in chosen:
