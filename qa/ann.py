@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -34,6 +35,7 @@ FLAT_MAX = 32_768
 ANN_FILE = "dense.faiss"
 EXACT_BELOW = 4_000  # a filter keeping fewer rows than this is scored exactly
 TRAIN_PER_LIST = 48  # training points per IVF list (a sample keeps training fast)
+SERIAL_BELOW = 20  # searches of fewer queries than this run on the calling thread only
 
 
 def choose_type(n: int) -> str:
@@ -76,6 +78,39 @@ def build(vectors: np.ndarray, path: Path | None = None, kind: str | None = None
     if path is not None and kind != "Flat":
         faiss.write_index(idx, str(path))
     return idx
+
+
+def similarities(q: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``q @ vectors.T`` (``q`` one vector or a few rows) without BLAS threads.
+
+    numpy's OpenBLAS splits a matrix-vector product of about 2,000 x 384 and more over
+    its threads; on a shared machine waking them costs 15-20 ms where the product takes
+    0.1 ms on one core (``einsum`` does not call BLAS)."""
+    if q.ndim == 1:
+        return np.einsum("nd,d->n", vectors, q)
+    return np.einsum("qd,nd->qn", q, vectors)
+
+
+@contextlib.contextmanager
+def serial():
+    """Run FAISS calls in this block on the calling thread only (OpenMP: one thread).
+
+    A search for one question scans a few megabytes: on a shared machine, waking the
+    OpenMP team costs more than the scan (measured 20-30 ms instead of 2 ms for a 10k-row
+    flat search with two threads on two loaded cores). The setting is per thread (an
+    OpenMP ICV of the calling thread), so other threads -- an ingest training an IVF
+    index -- keep theirs; it is restored on leaving."""
+    import faiss
+
+    prev = faiss.omp_get_max_threads()
+    if prev == 1:
+        yield
+        return
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(prev)
 
 
 class DenseIndex:
@@ -124,9 +159,14 @@ class DenseIndex:
                ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` rows by inner product per query: ``(scores, rows)``, rows -1 when
         fewer exist. ``mask`` (bool per row) restricts the search to the rows it keeps."""
+        q = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
+        with serial() if len(q) < SERIAL_BELOW else contextlib.nullcontext():
+            return self._search(q, k, mask)
+
+    def _search(self, q: np.ndarray, k: int, mask: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
-        q = np.ascontiguousarray(np.atleast_2d(qvecs), dtype=np.float32)
         if mask is None:
             k = min(k, self.count)
             return self.index.search(q, k)
@@ -137,7 +177,7 @@ class DenseIndex:
             # FLAT_MAX), not from the memory-mapped float32 file: pages read from a map
             # stay in the process's resident memory, so filtered searches would make it
             # creep towards the size of vectors.npy
-            sims = q @ self.vectors(keep).T
+            sims = similarities(q, self.vectors(keep))
             top = np.argsort(-sims, axis=1)[:, :k]
             return np.take_along_axis(sims, top, 1), keep[top]
         bits = np.packbits(mask, bitorder="little")

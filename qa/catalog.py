@@ -215,6 +215,16 @@ class ArticleTable(MutableMapping[str, ArticleEntry]):
             rows=(self._start[i], self._end[i]), title=c["title"].get(i),
             outlet=c["outlet"].get(i), published=c["published"].get(i), url=c["url"].get(i))
 
+    def citation(self, aid: str) -> tuple[str, str | None, str | None, str | None] | None:
+        """``(title, outlet, published, url)`` of ``aid`` (``None`` when absent): what a
+        source listing needs, without building the whole entry."""
+        i = self._slot.get(aid)
+        if i is None:
+            return None
+        c = self._cols
+        return (c["title"].get(i) or "", c["outlet"].get(i), c["published"].get(i),
+                c["url"].get(i))
+
     def __setitem__(self, aid: str, entry: ArticleEntry | dict) -> None:
         e = entry if isinstance(entry, ArticleEntry) else ArticleEntry.model_validate(entry)
         slot = self._slot

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from qa import lexical, rank
+from qa import ann, lexical, rank
 from qa.errors import BadQuestion
 from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
 from qa.models import Passage, SourceRef
@@ -173,6 +173,41 @@ def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
     return len(wa & wb) / max(len(wa | wb), 1) >= NEAR_JACCARD
 
 
+class _NearText:
+    """:func:`near_duplicate` over a fixed list of texts, each normalised once (folding
+    compares every candidate with every passage chosen so far)."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self._norm: dict[int, str] = {}
+        self._words: dict[int, frozenset[str]] = {}
+
+    def norm(self, i: int) -> str:
+        n = self._norm.get(i)
+        if n is None:
+            n = self._norm[i] = _norm_text(self.texts[i])
+        return n
+
+    def words(self, i: int) -> frozenset[str]:
+        w = self._words.get(i)
+        if w is None:
+            w = self._words[i] = frozenset(self.norm(i).split())
+        return w
+
+    def same(self, i: int, j: int, cosine: float) -> bool:
+        """``near_duplicate(texts[i], texts[j], cosine)``."""
+        if cosine < NEAR_COSINE and self.lens[i] != self.lens[j]:
+            return False
+        ni, nj = self.norm(i), self.norm(j)
+        if ni == nj:
+            return bool(ni)
+        if cosine < NEAR_COSINE:
+            return False
+        wi, wj = self.words(i), self.words(j)
+        return len(wi & wj) / max(len(wi | wj), 1) >= NEAR_JACCARD
+
+
 def _source(p: Passage) -> SourceRef:
     return SourceRef(article_id=p.article_id, title=p.title, outlet=p.outlet,
                      published=p.published, url=p.url, start=p.start, end=p.end)
@@ -257,6 +292,7 @@ class _Candidates:
     features: dict[str, np.ndarray]
     bm25_raw: np.ndarray  # unnormalised BM25 of the rows
     texts: list[str]
+    spans: list[tuple[int, int]]  # each row's offsets in its article
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -297,23 +333,29 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
     ctx_bm = rank.CONTEXT_SHARE * (np.where(has_prev, bm[np.maximum(prev, 0)], 0.0)
                                    + np.where(has_next, bm[np.minimum(nxt, seg.count - 1)],
                                               0.0))
-    texts = [seg.text(int(r)) for r in rows]
+    recs = [seg.row(int(r)) for r in rows]  # read once: text for the features, offsets
+    texts = [r["text"] for r in recs]        # for listing the row as a copy
     atype = np.array([rank.answer_type(q, t) for t in texts], dtype=np.float32)
     feats = {"dense": vecs @ qv, "bm25": bm[rows].astype(np.float32),
              "bm25_context": ctx_bm.astype(np.float32), "dense_context": ctx_dense,
              "answer_type": atype}
-    return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts)
+    return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts,
+                       [(r["start"], r["end"]) for r in recs])
 
 
-def _source_ref(idx: Index, seg: SegmentReader, row: int) -> SourceRef:
+def _source_ref(idx: Index, seg: SegmentReader, row: int,
+                span: tuple[int, int] | None = None) -> SourceRef:
     """Where the sentence at ``row`` of ``seg`` sits: its article (metadata from the
-    manifest) and offsets -- without building the whole passage."""
+    manifest) and offsets (``span`` when known, else read from the row) -- without
+    building the whole passage."""
     aid = str(seg.art_ids[seg.row_article[row]])
-    e = idx.manifest.articles.get(aid)
-    r = seg.row(row)
-    return SourceRef(article_id=aid, title=e.title if e else "",
-                     outlet=e.outlet if e else None, published=e.published if e else None,
-                     url=e.url if e else None, start=r["start"], end=r["end"])
+    title, outlet, published, url = idx.manifest.articles.citation(aid) or ("", None, None,
+                                                                           None)
+    if span is None:
+        r = seg.row(row)
+        span = (r["start"], r["end"])
+    return SourceRef(article_id=aid, title=title, outlet=outlet, published=published,
+                     url=url, start=span[0], end=span[1])
 
 
 def _copies(idx: Index, p: Passage, masks: dict[str, np.ndarray],
@@ -435,30 +477,36 @@ def retrieve(
                                              pool.local, pool.vectors)
         fused = rank.fuse(feats, weights)
         order = np.argsort(-fused, kind="stable")
+        near = _NearText([t for c in cands for t in c.texts])
         chosen: list[tuple[Passage, int]] = []  # (passage, candidate position)
         seen: dict[int, set[str]] = {}
-        sims = None  # candidates x chosen cosines, once k passages are chosen
+        # per candidate, the chosen passages it may duplicate, with their cosines: those
+        # whose vector is close, or whose length is equal (equal normalised texts); every
+        # other pair is no near_duplicate, so it is never compared
+        close: dict[int, list[tuple[int, float]]] = {}
         for pos in order:
-            if len(chosen) >= k:
-                if sims is None:
-                    sims = vecs @ vecs[[j for _, j in chosen]].T
-                if sims[pos].max() < NEAR_COSINE:
-                    continue
+            n = len(chosen)
+            maybe = close.get(int(pos), ())
+            if not maybe and n >= k:
+                continue
+            dup = next((chosen[i][0] for i, cos in maybe
+                        if near.same(chosen[i][1], int(pos), cos)), None)
+            if dup is None and n >= k:
+                continue
             c = cands[owner[pos]]
             row = int(c.rows[local[pos]])
-            text = c.texts[local[pos]]
-            dup = next((p for p, j in chosen
-                        if near_duplicate(p.text, text, float(vecs[pos] @ vecs[j]))), None)
-            if dup is None and len(chosen) >= k:
-                continue
             if dup is not None:  # a copy: list its article (once) with the first
                 aid = str(c.seg.art_ids[c.seg.row_article[row]])
                 if aid != dup.article_id and aid not in seen.get(id(dup), ()):
-                    _add_source(dup, _source_ref(idx, c.seg, row), seen)
+                    _add_source(dup, _source_ref(idx, c.seg, row, c.spans[local[pos]]),
+                                seen)
                 continue
             p = idx.passage(c.info.base + row, float(fused[pos]))
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
-            chosen.append((p, pos))
+            chosen.append((p, int(pos)))
+            cos = ann.similarities(vecs[pos], vecs)
+            for other in np.flatnonzero((cos >= NEAR_COSINE) | (near.lens == near.lens[pos])):
+                close.setdefault(int(other), []).append((n, float(cos[other])))
         for p, _ in chosen:
             for other in _copies(idx, p, masks, seen.get(id(p))):
                 _add_source(p, other, seen)

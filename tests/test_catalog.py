@@ -36,6 +36,9 @@ def test_table_matches_a_dict_through_updates_removals_and_compaction():
     assert list(table) == list(ref) and dict(table.items()) == ref
     assert table == ref and len(table) == len(ref) == 1001
     assert "a2" not in table and table.get("a2") is None
+    assert all(table.citation(a) == (e.title, e.outlet, e.published, e.url)
+               for a, e in ref.items())
+    assert table.citation("a2") is None
     assert dict(table.hashes()) == {e.hash: aid for aid, e in ref.items()}
     copy = table.copy()
     copy["a3"] = _entry(5, title="changed in the copy")

@@ -4,6 +4,7 @@ the index format, and the two encoder backends ranking alike."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from qa import ann, lexical, rank
 from qa.errors import IndexMismatch
 from qa.index import MANIFEST, Index, rebuild
 from qa.ingest import make_article
-from qa.retrieve import candidates, near_duplicate, retrieve
+from qa.retrieve import _NearText, candidates, near_duplicate, retrieve
 
 from .fakes import HashEncoder
 
@@ -151,6 +152,55 @@ def test_a_question_is_encoded_once_across_retrievals(tmp_path):
     assert enc.calls == [[q], ["Which homes flooded?"]]
 
 
+class _MarkerBlindEncoder(HashEncoder):
+    """Hash-encoder vectors that ignore a ``(#n)`` marker: a copy with its marker has
+    the vector of the original (as bench_ask's copies, whose vectors are copied)."""
+
+    def encode(self, texts, batch_size=64):
+        import re
+
+        return super().encode([re.sub(r"\(#\d+\)", "", t) for t in texts], batch_size)
+
+
+def test_small_edit_copies_across_segments_come_back_once_with_all_their_sources(tmp_path):
+    # a wire sentence reprinted with an edit of its own in each outlet (as bench_ask's
+    # marked copies), added in three batches, so the copies sit in three segments
+    idx = Index.create(tmp_path / "ix", encoder=_MarkerBlindEncoder())
+    line = "Rescuers said 37 people died when shelling hit the hospital in Maarat on Friday"
+    for batch in range(3):
+        idx.add([make_article(id=f"w{batch}-{i}", title=f"Wire {batch} {i}",
+                              outlet=f"paper{batch}-{i}",
+                              text=f"Local desk {batch} {i} reports. {line} (#{batch}{i}).")
+                 for i in range(12)]
+                + [make_article(id=f"x{batch}-{i}", title=f"X{batch}{i}",
+                                text=f"A bridge {batch} {i} opened in Hama.") for i in range(5)])
+    assert len(idx.manifest.segments) == 3
+    ps = retrieve("How many people died when shelling hit the Maarat hospital?", k=5,
+                  index=idx)
+    hits = [p for p in ps if "Maarat" in p.text]
+    assert len(hits) == 1, [p.text for p in ps]
+    p = hits[0]
+    assert {p.article_id, *(s.article_id for s in p.also_in)} == \
+        {f"w{b}-{i}" for b in range(3) for i in range(12)}
+    assert len(p.also_in) == 35  # each other article once
+    for s in p.also_in:  # the copy's own offsets and outlet
+        art = idx.article(s.article_id)
+        assert art.text[s.start:s.end].startswith("Rescuers said 37") and \
+            s.outlet == art.outlet
+
+
+def test_fold_check_agrees_with_near_duplicate():
+    base = "At least 48 people were killed in the strike on Monday, the monitor said."
+    texts = [base, base.upper(), base.replace("on Monday", "Monday"), base + " (#12)",
+             "Twelve people were wounded in Homs.", "twelve PEOPLE were wounded in homs",
+             "", "!!!", base.replace("48", "49")]
+    near = _NearText(texts)
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            for cos in (0.5, 0.949, 0.95, 0.99):
+                assert near.same(i, j, cos) == near_duplicate(a, b, cos), (a, b, cos)
+
+
 def test_near_duplicate_rule():
     a = "At least 48 people were killed in the strike on Monday, the monitor said."
     assert near_duplicate(a, a.upper())
@@ -270,6 +320,30 @@ def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
 def _recall(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth,
                                                                          strict=True)]))
+
+
+def test_one_query_searches_run_serially_and_find_the_same_rows():
+    import faiss
+
+    x = np.random.default_rng(0).normal(size=(3000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    dense = ann.DenseIndex(x, Path("/nonexistent"))
+    q = x[:1] + 0.1
+    prev = faiss.omp_get_max_threads()
+    with ann.serial():
+        assert faiss.omp_get_max_threads() == 1
+        inside = dense.search(q, 20)
+    assert faiss.omp_get_max_threads() == prev  # restored
+    ref = np.argsort(-(x @ q[0]), kind="stable")[:20]
+    assert sorted(inside[1][0].tolist()) == sorted(ref.tolist())
+    assert sorted(dense.search(q, 20)[1][0].tolist()) == sorted(ref.tolist())
+    mask = np.zeros(3000, dtype=bool)
+    mask[::50] = True  # few rows: scored by brute force (ann.similarities)
+    rows = dense.search(q, 5, mask)[1][0]
+    keep = np.flatnonzero(mask)
+    assert rows.tolist() == keep[np.argsort(-(x[keep] @ q[0]))[:5]].tolist()
+    assert np.allclose(ann.similarities(q[0], x), x @ q[0], atol=1e-5)
+    assert np.allclose(ann.similarities(x[:3], x), x[:3] @ x.T, atol=1e-5)
 
 
 def test_index_type_is_chosen_by_size():
