@@ -40,7 +40,7 @@ import re
 from qa.attribution_coref import Resolver
 from qa.attribution_lexicon import is_candidate
 from qa.attribution_model import load_model
-from qa.attribution_rules import Raw, quote_regions, sentence_relations
+from qa.attribution_rules import Raw, neighbour_content, quote_regions, sentence_relations
 from qa.models import Attribution
 from qa.sentences import split_spans
 
@@ -87,6 +87,7 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
     out: list[tuple[int, Raw]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
+            neighbour_content(r, text, spans, i)
             if _keep(r):
                 out.append((i, r))
             elif r.via_kind == "interview" and r.name:
