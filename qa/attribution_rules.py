@@ -394,7 +394,9 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
     clausal complement), ``obj`` (an object), ``addr`` (only the addressee: "told
     reporters"), ``quote``, ``head`` (the clause commented on), ``prep`` or ``None``."""
     ids: set[int] = set()
-    addressee = verb_lemma(v.text) in ADDRESSEE_VERBS
+    lem = verb_lemma(v.text)
+    learned = learned_priors()
+    addressee = lem in ADDRESSEE_VERBS
     has_clause = any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in v.children)
     prep_ids: set[int] = set()
     kinds: set[str] = set()
@@ -406,14 +408,27 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
                 continue
             ids |= {t.i for t in c.subtree}
             kinds.add(c.dep_)
-        elif c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > v.i:
+        elif c.dep_ == "prep" and c.i > v.i and (
+                c.lower_ in CONTENT_PREPS or f"c:{lem}|{c.lower_}" in learned):
             prep_ids |= {t.i for t in c.subtree}
+            if f"c:{lem}|{c.lower_}" in learned:
+                kinds.add("lprep")  # "pointed to X", "took a shot at X": learned
     if ids and prep_ids:
         # "described the assault as ...": a prepositional phrase right after the object
         for c in sorted((c for c in v.children if c.i in prep_ids), key=lambda c: c.i):
             sub = {t.i for t in c.subtree}
-            if min(sub) == max(ids) + 1:
+            if min(sub) == max(ids) + 1 or f"c:{lem}|{c.lower_}" in learned:
                 ids |= sub
+    light = [c for c in v.children if c.dep_ == "dobj" and c.i not in src_ids]
+    for o in light:  # "took a shot at X", "made allegations against X": the phrase's object
+        for c in o.children:
+            if c.dep_ == "prep" and f"c:{lem}|{c.lower_}" in learned:
+                kinds.add("lprep")
+                ids = {t.i for t in c.subtree} | ({t.i for t in o.subtree} - {
+                    t.i for x in o.children if x.dep_ == "prep" and x is not c
+                    for t in x.subtree})
+    if not ids and prep_ids and "lprep" in kinds:
+        ids = prep_ids
     ids -= src_ids
     clausal = bool(kinds & {"ccomp", "xcomp", "parataxis"})
     addr_only = bool(ids) and addressee and kinds <= {"dobj", "dative"}
@@ -633,7 +648,8 @@ def neighbour_content(r: Raw, text: str, spans: list[Span], i: int) -> None:
     ctype = r.extra.get("ctype")
     if r.cue_class not in ("speech", "belief", "other") or ctype in ("comp", "quote"):
         return
-    if sent.endswith(":") and i + 1 < len(spans):  # "... released the following statement:"
+    if sent.endswith(":") and i + 1 < len(spans) and (
+            r.content is None or s + len(sent) - r.content[1] <= 2):  # "... statement:"
         r.content = spans[i + 1]
         r.extra.setdefault("f", []).append("nb=next")
         return
