@@ -45,7 +45,7 @@ from qa.models import Attribution
 from qa.sentences import split_spans
 
 # bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
-VERSION = "3"
+VERSION = "4"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence

@@ -395,7 +395,15 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
     reporters"), ``quote``, ``head`` (the clause commented on), ``prep`` or ``None``."""
     ids: set[int] = set()
     lem = verb_lemma(v.text)
-    learned = learned_priors()
+    priors = learned_priors()
+    # content prepositions learned for this lemma, except "spoke to Reuters" (the outlet,
+    # kept for ``via``)
+    learned = {k for k in (f"c:{lem}|{c.lower_}" for c in v.children if c.dep_ == "prep")
+               if k in priors and not (lem in INTERVIEW_HEADS and k.endswith(("|to", "|with")))}
+    for o in v.children:
+        if o.dep_ == "dobj":
+            learned |= {k for k in (f"c:{lem}|{c.lower_}" for c in o.children
+                                    if c.dep_ == "prep") if k in priors}
     addressee = lem in ADDRESSEE_VERBS
     has_clause = any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in v.children)
     prep_ids: set[int] = set()
@@ -413,13 +421,15 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
             prep_ids |= {t.i for t in c.subtree}
             if f"c:{lem}|{c.lower_}" in learned:
                 kinds.add("lprep")  # "pointed to X", "took a shot at X": learned
+    clausal = bool(kinds & {"ccomp", "xcomp", "parataxis"})
     if ids and prep_ids:
         # "described the assault as ...": a prepositional phrase right after the object
         for c in sorted((c for c in v.children if c.i in prep_ids), key=lambda c: c.i):
             sub = {t.i for t in c.subtree}
-            if min(sub) == max(ids) + 1 or f"c:{lem}|{c.lower_}" in learned:
+            if min(sub) == max(ids) + 1 or not clausal and f"c:{lem}|{c.lower_}" in learned:
                 ids |= sub
-    light = [c for c in v.children if c.dep_ == "dobj" and c.i not in src_ids]
+    light = [] if clausal else [c for c in v.children if c.dep_ == "dobj"
+                                and c.i not in src_ids]
     for o in light:  # "took a shot at X", "made allegations against X": the phrase's object
         for c in o.children:
             if c.dep_ == "prep" and f"c:{lem}|{c.lower_}" in learned:
@@ -427,11 +437,8 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
                 ids = {t.i for t in c.subtree} | ({t.i for t in o.subtree} - {
                     t.i for x in o.children if x.dep_ == "prep" and x is not c
                     for t in x.subtree})
-    if not ids and prep_ids and "lprep" in kinds:
-        ids = prep_ids
     ids -= src_ids
-    clausal = bool(kinds & {"ccomp", "xcomp", "parataxis"})
-    addr_only = bool(ids) and addressee and kinds <= {"dobj", "dative"}
+    addr_only = bool(ids) and addressee and kinds - {"lprep"} <= {"dobj", "dative"}
     if not clausal and (not ids or addr_only) and cue_class(v.text) in ("speech", "belief"):
         # "He tells the crowd: “...”", "''Wow, what a great idea,'' she said in Iowa": the
         # quotation next to the cue, not the addressee or the circumstance, was said
@@ -446,8 +453,8 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
         if rest:
             return (min(rest), max(rest) + 1), "head"
     prep_ids -= src_ids
-    if prep_ids:
-        return (min(prep_ids), max(prep_ids) + 1), "prep"
+    if prep_ids:  # "pointed to X" (a learned preposition), "warned of X"
+        return (min(prep_ids), max(prep_ids) + 1), "lprep" if "lprep" in kinds else "prep"
     for a, b in _quote_regions(doc):
         if not set(range(a, b)) & src_ids and b - a > 2:
             return (a, b), "quote"

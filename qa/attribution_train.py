@@ -72,6 +72,9 @@ def parse_all(rows: list[dict], cache: str | None):
     return [(a, s, d) for (a, s), d in zip(meta, docs, strict=True)]
 
 
+MIN_VERB_HITS = 3  # a verb seen inside gold cues this often becomes a candidate cue
+
+
 def learn_priors(rows: list[dict], parsed) -> dict[str, float]:
     """Lemma -> (times a verb with this lemma lies inside a gold cue) / (times it occurs)."""
     cues = {r["id"]: [a["cue_span"] for a in r["attributions"] if a.get("cue_span")]
@@ -97,9 +100,12 @@ def learn_priors(rows: list[dict], parsed) -> dict[str, float]:
             p = t.idx + off
             if any(a <= p < b for a, b in spans):
                 hit[lem] += 1
-    priors = {lem: round(hit[lem] / occ[lem], 4) for lem in hit
-              if hit[lem] >= 3 and (not lem.startswith(("n:", "p:"))
-                                    or hit[lem] / occ[lem] >= 0.05)}
+    def enough(lem: str) -> bool:
+        if lem.startswith(("n:", "p:")):  # nouns and prepositions: frequent, rarely cues
+            return hit[lem] >= 3 and hit[lem] / occ[lem] >= 0.05
+        return hit[lem] >= MIN_VERB_HITS
+
+    priors = {lem: round(hit[lem] / occ[lem], 4) for lem in hit if enough(lem)}
     priors.update(learn_content_preps(rows, parsed))
     return priors
 
@@ -202,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train", default=str(DEFAULT_TRAIN), help="PolNeAR-format JSONL")
     ap.add_argument("--out", default=str(lex.LEARNED_CUES), help="weights file to write")
     ap.add_argument("--cache", default=None, help="DocBin file to cache the parses in")
-    ap.add_argument("--c", type=float, default=0.25, help="inverse L2 strength")
+    ap.add_argument("--c", type=float, default=0.1, help="inverse L2 strength")
     ap.add_argument("--holdout-out", default=None,
                     help="write the held-out fifth here and fit without it (for checking "
                          "the whole pipeline on it: factcheck eval attribution --docs FILE)")
