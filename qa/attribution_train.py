@@ -79,6 +79,8 @@ def learn_priors(rows: list[dict], parsed) -> dict[str, float]:
     """Lemma -> (times a verb with this lemma lies inside a gold cue) / (times it occurs)."""
     cues = {r["id"]: [a["cue_span"] for a in r["attributions"] if a.get("cue_span")]
             for r in rows}
+    srcs = {r["id"]: [(a["cue_span"], a["source_span"]) for a in r["attributions"]
+                      if a.get("cue_span") and a.get("source_span")] for r in rows}
     occ, hit = Counter(), Counter()
     for aid, off, doc in parsed:
         spans = cues[aid]
@@ -87,8 +89,10 @@ def learn_priors(rows: list[dict], parsed) -> dict[str, float]:
                 continue  # "is expected": the cue is "expect"
             key = prep_key(t)
             if key is not None:  # "In a new poll, ...", "For voters, ...": prep + its object
-                occ[key] += 1
-                hit[key] += any(a <= t.idx + off < b for a, b in spans)
+                occ[key] += 1  # a hit: the preposition is the cue, its object the source
+                pobj = next(c for c in t.children if c.dep_ == "pobj")
+                hit[key] += any(a <= t.idx + off < b and sa <= pobj.idx + off < sb
+                                for (a, b), (sa, sb) in srcs[aid])
                 continue
             if t.tag_.startswith("VB"):
                 lem = lex.verb_lemma(t.text)
