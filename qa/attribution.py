@@ -39,13 +39,13 @@ import re
 
 from qa.attribution_coref import Resolver
 from qa.attribution_lexicon import is_candidate
-from qa.attribution_model import load_model
-from qa.attribution_rules import Raw, quote_regions, sentence_relations
+from qa.attribution_model import drop_duplicates, load_model
+from qa.attribution_rules import Raw, neighbour_content, quote_regions, sentence_relations
 from qa.models import Attribution
 from qa.sentences import split_spans
 
 # bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
-VERSION = "3"
+VERSION = "4"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
@@ -59,11 +59,14 @@ def _parse(texts: list[str]):
     return nlp.pipe(texts, disable=["ner", "attribute_ruler"], batch_size=64)
 
 
-def _keep(r: Raw) -> bool:
+def _keep(r: Raw) -> float | None:
+    """The trained filter's probability for a relation it keeps (1.0 for one the rule
+    fallback keeps), ``None`` for one it drops."""
     model = load_model()
     if model is not None:
-        return model.keep(r.extra.get("f", []))
-    return r.cue_class in INDEX_CLASSES and (r.source is not None)
+        p = model.prob(r.extra.get("f", []))
+        return p if p >= model.threshold else None
+    return 1.0 if r.cue_class in INDEX_CLASSES and (r.source is not None) else None
 
 
 def _overlap(a: Span | None, b: Span | None) -> int:
@@ -85,13 +88,19 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
     quotes = quote_regions(text)
     cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e], broad)]
     out: list[tuple[int, Raw]] = []
+    kept: list[tuple[float, tuple[int, Raw]]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
-            if _keep(r):
-                out.append((i, r))
+            neighbour_content(r, text, spans, i)
+            p = _keep(r)
+            if p is not None:
+                kept.append((p, (i, r)))
             elif r.via_kind == "interview" and r.name:
                 r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
                 out.append((i, r))
+    # one relation per source and content: "said ..., adding ..." over one clause
+    out += [(i, r) for i, r in drop_duplicates([(p, (i, r)) for p, (i, r) in kept],
+                                               key=lambda ir: ir[1])]
     out += _dash_quotes(text, spans, quotes, {r.cue for _, r in out})
     out.sort(key=lambda ir: (ir[0], ir[1].cue[0]))
     _continue_quotes(text, spans, quotes, out)

@@ -147,7 +147,10 @@ def _candidate_re(broad: bool = True) -> re.Pattern:
     words = set(SPEECH | BELIEF)
     if broad:
         words |= OTHER | {k.removeprefix("n:") for k, v in learned_priors().items()
-                          if v >= CANDIDATE_PRIOR}
+                          if v >= CANDIDATE_PRIOR and not k.startswith(("p:", "c:"))}
+        # the object nouns of prepositional cues ("in a new poll")
+        words |= {k.split("|")[1] for k, v in learned_priors().items()
+                  if k.startswith("p:") and v >= CANDIDATE_PRIOR and k.split("|")[1].islower()}
     forms = set()
     for w in words:
         forms |= {w, w + "s", w + "es", w + "ed", w + "d", w + "ing"}

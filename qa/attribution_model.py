@@ -47,3 +47,27 @@ def load_model() -> CueModel | None:
     except (OSError, ValueError):
         return None
     return CueModel(data) if data.get("weights") else None
+
+
+def _overlaps(a, b) -> bool:
+    return bool(a and b and min(a[1], b[1]) > max(a[0], b[0]))
+
+
+def drop_duplicates(scored: list[tuple[float, object]], key=lambda x: x) -> list[object]:
+    """Of relations (``(probability, item)``, ``key(item)`` a relation with ``source`` and
+    ``content`` spans) that give the same source for overlapping content ("said ...,
+    adding ..." over one clause), keep the likeliest; order is kept.
+
+    >>> from types import SimpleNamespace as R
+    >>> a, b = R(source=(0, 4), content=(10, 30)), R(source=(0, 4), content=(20, 40))
+    >>> drop_duplicates([(0.9, a), (0.6, b)]) == [a]
+    True
+    """
+    kept: list[tuple[int, object]] = []
+    for k, (_, item) in sorted(enumerate(scored), key=lambda kr: -kr[1][0]):
+        r = key(item)
+        if r.source and any(key(o).source == r.source and _overlaps(key(o).content, r.content)
+                            for _, o in kept):
+            continue
+        kept.append((k, item))
+    return [item for _, item in sorted(kept, key=lambda kr: kr[0])]

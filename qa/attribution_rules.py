@@ -47,6 +47,8 @@ ADDRESSEE_VERBS = {"tell", "inform", "brief", "assure", "warn", "remind", "urge"
                    "advise", "notify", "promise"}
 INTERVIEW_HEADS = {"speak", "talk", "tell", "say", "write", "interview", "explain", "confirm",
                    "describe", "comment", "add"}
+CONTROL_VERBS = {"allow", "ask", "urge", "tell", "encourage", "invite", "force", "push",
+                 "persuade", "convince", "press", "call", "challenge", "dare", "lead", "get"}
 RELATIVE = {"who", "that", "which", "whom"}
 PRONOUNS = {"he", "she", "they", "it", "i", "we", "you", "him", "her", "them", "us"}
 PUNCT_EDGE = set(",;:.!?-–—()[]")  # trimmed from span edges; quotation marks are kept
@@ -133,9 +135,26 @@ def _subject(v):
                     s.i + 1 < len(s.doc) and s.doc[s.i + 1].lower_ in ("is", "was", "'s"):
                 return None  # "it is said that"
             return s
-        if cur.dep_ in ("xcomp", "conj") or (cur.dep_ == "advcl" and cur.tag_ == "VBG"):
-            cur = cur.head
+        if cur.dep_ == "xcomp":
+            # object control: "allows users to mark", "urged him to say" (not for a cue
+            # whose object is the content: "want it to ...")
+            obj = [c for c in cur.head.children if c.dep_ in ("dobj", "dative") and c.i < cur.i]
+            if obj and obj[0].tag_ in ("NNP", "NNPS", "NN", "NNS", "PRP") and \
+                    verb_lemma(cur.head.text) in CONTROL_VERBS:
+                return obj[0]
+        if cur.dep_ in ("xcomp", "conj") or (cur.dep_ == "advcl" and (
+                cur.tag_ == "VBG" or any(c.dep_ == "aux" and c.lower_ == "to"
+                                         for c in cur.children))):
+            cur = cur.head  # "..., saying", "went on Twitter to applaud"
             continue
+        if cur.dep_ == "pcomp" and cur.tag_ == "VBG" and cur.head.dep_ == "prep":
+            cur = cur.head.head  # "punctuated his list by saying", "impassioned in defending"
+            continue
+        if cur is v:
+            agent = [c for c in cur.children if c.dep_ == "agent"]
+            pobj = [c for c in agent[0].children if c.dep_ == "pobj"] if agent else []
+            if pobj:
+                return pobj[0]  # "Asked by Stephanopoulos ...": no subject, an agent
         if cur.dep_ in ("acl",) and cur.tag_ == "VBG":
             return cur.head  # "officials speaking to reporters said"
         return None
@@ -328,28 +347,67 @@ def _via(v, src, content_ids: set[int]) -> tuple[str | None, str | None]:
     return None, None
 
 
+QUOTE_GAP = 6  # tokens between a cue and a quotation it introduces or follows
+_CLOSING_PUNCT = {",", ".", "?", "!", "…", "-", "—"}
+
+
 def _quote_regions(doc) -> list[tuple[int, int]]:
-    """Token ranges [a, b) inside quotation marks (straight quotes toggle)."""
+    """Token ranges [a, b) inside quotation marks (straight quotes and ``''`` toggle). A
+    closing mark before any opening one closes a quotation begun in an earlier sentence:
+    the range then starts at 0."""
     out, open_at = [], None
+    seen_open = False
     for t in doc:
         ch = t.text
-        if ch in ("“", "``") or (ch == '"' and open_at is None):
-            open_at = t.i
-        elif ch in ("”", "''") or (ch == '"' and open_at is not None):
+        toggle = ch in ('"', "''")
+        closes_earlier = (not seen_open and t.i > 2 and doc[t.i - 1].text in _CLOSING_PUNCT
+                          and ch != "“" and ch != "``")
+        if ch in ("“", "``") or (toggle and open_at is None and not closes_earlier):
+            open_at, seen_open = t.i, True
+        elif ch == "”" or toggle:
             if open_at is not None:
                 out.append((open_at, t.i + 1))
-            open_at = None
+            elif closes_earlier:
+                out.append((0, t.i + 1))  # "... go figure,'' he said in an email."
+            open_at, seen_open = None, True
     if open_at is not None:
         out.append((open_at, len(doc)))
     return out
 
 
-def _content(v, src_ids: set[int], doc) -> tuple[int, int] | None:
-    """Token range of what verb ``v`` attributes."""
+def _quote_near(doc, v, src_ids: set[int]) -> tuple[int, int] | None:
+    """The longest quotation in ``v``'s sentence that holds neither ``v`` nor its source."""
+    regions = _quote_regions(doc)
+    best = None
+    for a, b in regions:
+        if b - a <= 3 or a <= v.i < b or set(range(a, b)) & src_ids:
+            continue
+        if not (0 <= a - v.i <= QUOTE_GAP or 0 <= v.i - b < QUOTE_GAP):
+            continue  # a quotation further away belongs to another clause
+        if best is None or b - a > best[1] - best[0]:
+            best = (a, b)
+    return best
+
+
+def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | None]:
+    """Token range of what verb ``v`` attributes, and where it came from: ``comp`` (a
+    clausal complement), ``obj`` (an object), ``addr`` (only the addressee: "told
+    reporters"), ``quote``, ``head`` (the clause commented on), ``prep`` or ``None``."""
     ids: set[int] = set()
-    addressee = verb_lemma(v.text) in ADDRESSEE_VERBS
+    lem = verb_lemma(v.text)
+    priors = learned_priors()
+    # content prepositions learned for this lemma, except "spoke to Reuters" (the outlet,
+    # kept for ``via``)
+    learned = {k for k in (f"c:{lem}|{c.lower_}" for c in v.children if c.dep_ == "prep")
+               if k in priors and not (lem in INTERVIEW_HEADS and k.endswith(("|to", "|with")))}
+    for o in v.children:
+        if o.dep_ == "dobj":
+            learned |= {k for k in (f"c:{lem}|{c.lower_}" for c in o.children
+                                    if c.dep_ == "prep") if k in priors}
+    addressee = lem in ADDRESSEE_VERBS
     has_clause = any(c.dep_ in ("ccomp", "xcomp", "parataxis") for c in v.children)
     prep_ids: set[int] = set()
+    kinds: set[str] = set()
     for c in v.children:
         if c.i in src_ids:
             continue
@@ -357,29 +415,50 @@ def _content(v, src_ids: set[int], doc) -> tuple[int, int] | None:
             if c.dep_ in ("dobj", "dative") and addressee and has_clause:
                 continue
             ids |= {t.i for t in c.subtree}
-        elif c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > v.i:
+            kinds.add(c.dep_)
+        elif c.dep_ == "prep" and c.i > v.i and (
+                c.lower_ in CONTENT_PREPS or f"c:{lem}|{c.lower_}" in learned):
             prep_ids |= {t.i for t in c.subtree}
+            if f"c:{lem}|{c.lower_}" in learned:
+                kinds.add("lprep")  # "pointed to X", "took a shot at X": learned
+    clausal = bool(kinds & {"ccomp", "xcomp", "parataxis"})
     if ids and prep_ids:
         # "described the assault as ...": a prepositional phrase right after the object
         for c in sorted((c for c in v.children if c.i in prep_ids), key=lambda c: c.i):
             sub = {t.i for t in c.subtree}
-            if min(sub) == max(ids) + 1:
+            if min(sub) == max(ids) + 1 or not clausal and f"c:{lem}|{c.lower_}" in learned:
                 ids |= sub
+    light = [] if clausal else [c for c in v.children if c.dep_ == "dobj"
+                                and c.i not in src_ids]
+    for o in light:  # "took a shot at X", "made allegations against X": the phrase's object
+        for c in o.children:
+            if c.dep_ == "prep" and f"c:{lem}|{c.lower_}" in learned:
+                kinds.add("lprep")
+                ids = {t.i for t in c.subtree} | ({t.i for t in o.subtree} - {
+                    t.i for x in o.children if x.dep_ == "prep" and x is not c
+                    for t in x.subtree})
     ids -= src_ids
+    addr_only = bool(ids) and addressee and kinds - {"lprep"} <= {"dobj", "dative"}
+    if not clausal and (not ids or addr_only) and cue_class(v.text) in ("speech", "belief"):
+        # "He tells the crowd: “...”", "''Wow, what a great idea,'' she said in Iowa": the
+        # quotation next to the cue, not the addressee or the circumstance, was said
+        q = _quote_near(doc, v, src_ids)
+        if q is not None:
+            return q, "quote"
     if ids:
-        return min(ids), max(ids) + 1
+        return (min(ids), max(ids) + 1), ("comp" if clausal else "addr" if addr_only else "obj")
     h = v.head
     if v.dep_ in ("parataxis", "conj", "advcl", "ccomp") and h is not v and h.i < v.i:
         rest = {t.i for t in h.subtree} - {t.i for t in v.subtree} - src_ids
         if rest:
-            return min(rest), max(rest) + 1
+            return (min(rest), max(rest) + 1), "head"
     prep_ids -= src_ids
-    if prep_ids:
-        return min(prep_ids), max(prep_ids) + 1
+    if prep_ids:  # "pointed to X" (a learned preposition), "warned of X"
+        return (min(prep_ids), max(prep_ids) + 1), "lprep" if "lprep" in kinds else "prep"
     for a, b in _quote_regions(doc):
         if not set(range(a, b)) & src_ids and b - a > 2:
-            return a, b
-    return None
+            return (a, b), "quote"
+    return None, None
 
 
 def quote_regions(text: str, max_len: int = 2500) -> list[Span]:
@@ -439,6 +518,8 @@ def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
             r = _colon(doc, t, offset)
         elif t.tag_ in ("NN", "NNS"):
             r = _noun_cue(doc, t, offset)
+        elif t.dep_ == "prep":
+            r = _prep_cue(doc, t, offset)
         else:
             r = None
         if r is not None:
@@ -524,6 +605,8 @@ def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
     prior = cue_prior(v.text)
     if prior < min_prior:
         return None
+    if v.dep_ == "acl" and v.tag_ == "VBN" and any(c.dep_ == "agent" for c in v.children):
+        return _participle_cue(doc, v, offset, cls, prior)
     if v.dep_ in ("amod", "compound") or (v.dep_ == "acl" and v.tag_ == "VBN"):
         return None
     if v.lower_ == "say" and v.i > 0 and doc[v.i - 1].lower_ in ("'s", "let"):
@@ -532,7 +615,7 @@ def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
     if cls == "speech":
         s = _inverted_source(v, s)
     src_ids = {t.i for t in s.subtree} if s is not None else set()
-    crange = _content(v, src_ids, doc)
+    crange, ctype = _content(v, src_ids, doc)
     how = "rule"
     if crange is None:
         how = "rest"
@@ -555,6 +638,56 @@ def _verb_cue(doc, v, offset: int, min_prior: float) -> Raw | None:
         h.dep_ == "ROOT" and v.dep_ in ("parataxis", "conj", "ccomp", "advcl")
         and any(c.dep_ in SUBJ for c in v.children))
     r.extra["f"] = _features(v, s, r, how)
+    r.extra["ctype"] = ctype if how == "rule" else "rest"
+    r.extra["f"].append(f"ctype={r.extra['ctype']}")
+    return r
+
+
+_QUOTE_END = re.compile(r"[”\"]\s*$|''\s*$")
+
+
+def neighbour_content(r: Raw, text: str, spans: list[Span], i: int) -> None:
+    """Content in the next or previous sentence, for a cue whose own sentence does not
+    hold it: "Cruz continued:" before a quotation (the next sentence), or "Renteria told
+    reporters during the call." after one (the previous sentence). Adds a feature saying so."""
+    s, e = spans[i]
+    sent = text[s:e].rstrip()
+    ctype = r.extra.get("ctype")
+    if r.cue_class not in ("speech", "belief", "other") or ctype in ("comp", "quote"):
+        return
+    if sent.endswith(":") and i + 1 < len(spans) and (
+            r.content is None or s + len(sent) - r.content[1] <= 2):  # "... statement:"
+        r.content = spans[i + 1]
+        r.extra.setdefault("f", []).append("nb=next")
+        return
+    if (ctype in (None, "addr") or ctype == "rest" and r.cue_class == "speech") and i > 0 and not re.search(r"[\"“”]|''", sent) and _QUOTE_END.search(
+            text[spans[i - 1][0]:spans[i - 1][1]].rstrip()) and r.main:
+        r.content = spans[i - 1]
+        r.extra.setdefault("f", []).append("nb=prev")
+
+
+def _participle_cue(doc, v, offset: int, cls: str, prior: float) -> Raw | None:
+    """A participle with an agent after a noun: "a move first reported by MSNBC", "tax
+    breaks favored by Republicans": the agent is the source, the noun phrase the content."""
+    agent = next(c for c in v.children if c.dep_ == "agent")
+    s = next((c for c in agent.children if c.dep_ == "pobj"), None)
+    if s is None:
+        return None
+    noun = v.head
+    ids = {t.i for t in noun.subtree} - {t.i for t in v.subtree}
+    if not ids:
+        return None
+    r = Raw(cue=(v.idx + offset, v.idx + len(v) + offset), cue_text=v.text, cue_class=cls,
+            prior=prior)
+    _fill_source(r, s, doc, offset, v)
+    r.content = _range(doc, min(ids), max(ids) + 1, offset)
+    if r.source is None or r.content is None:
+        return None
+    lem = verb_lemma(v.text)
+    r.extra["ctype"] = "acl"
+    r.extra["f"] = [f"lem={lem}", "how=acl", f"cls={cls}", f"stype={r.source_type}",
+                    f"src={s.tag_}", f"hdep={noun.dep_}", f"pb={int(prior * 10)}",
+                    f"person={r.personlike}", f"lem_how={lem}|acl"]
     return r
 
 
@@ -772,4 +905,46 @@ def _noun_cue(doc, n, offset: int) -> Raw | None:
                     f"dep={n.dep_}", f"hdep={n.head.dep_}", f"lem_how={lem}|{how}",
                     f"pb={int(prior * 10)}", f"src={src.tag_}",
                     f"hlem={verb_lemma(n.head.text) if n.head.tag_.startswith('VB') else '-'}"]
+    return r
+
+
+def prep_key(t) -> str | None:
+    """``p:in|poll``: a preposition and the lemma of its object (its tag for a name), the
+    unit whose cue prior is learned for prepositional cues ("In a new poll, ...")."""
+    if t.dep_ != "prep" or t.tag_ != "IN":
+        return None
+    pobj = next((c for c in t.children if c.dep_ == "pobj"), None)
+    if pobj is None:
+        return None
+    lem = noun_lemma(pobj) if pobj.tag_ in ("NN", "NNS") else pobj.tag_
+    return f"p:{t.lower_}|{lem}"
+
+
+def _prep_cue(doc, p, offset: int) -> Raw | None:
+    """A prepositional cue: "In an NBC News poll released Monday, Clinton leads ...", "For
+    South Carolina voters, the economy ...": the object is the source, the clause the
+    phrase is attached to (less the phrase) the content. Needs a learned prior (PolNeAR
+    train) for the preposition with that kind of object."""
+    key = prep_key(p)
+    prior = learned_priors().get(key) if key else None
+    if not prior:
+        return None
+    pobj = next(c for c in p.children if c.dep_ == "pobj")
+    head = p.head
+    ids = {t.i for t in head.subtree} - {t.i for t in p.subtree}
+    if not ids:
+        return None
+    r = Raw(cue=(p.idx + offset, p.idx + len(p) + offset), cue_text=p.text, cue_class="prep",
+            prior=prior)
+    _fill_source(r, pobj, doc, offset)
+    r.content = _range(doc, min(ids), max(ids) + 1, offset)
+    if r.source is None or r.content is None:
+        return None
+    r.main = head.dep_ == "ROOT"
+    lem = key.split("|")[0]
+    r.extra["f"] = [f"lem={lem}", f"plem={key}", "cls=prep", f"stype={r.source_type}",
+                    f"hdep={head.dep_}", f"htag={head.tag_[:2]}", f"src={pobj.tag_}",
+                    f"pb={int(prior * 10)}", f"first={p.i == 0 or doc[p.i - 1].is_punct}",
+                    f"lem_first={lem}|{p.i == 0}", f"person={r.personlike}",
+                    f"before_head={p.i < head.i}"]
     return r

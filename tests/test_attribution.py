@@ -359,3 +359,31 @@ def test_name_then_role_and_organisation_then_name_without_commas():
         ("Mustafa Sino", "Kurdish National Council"),
         ("Syrian opposition forces", None),
         ("Syrian Observatory for Human Rights", "Britain-based")]
+
+
+def _rels(text):
+    return [(a.source, a.cue, text[a.content_span[0]:a.content_span[1]] if a.content_span
+             else None) for a in attribution.extract(text)]
+
+
+def test_quotation_in_the_next_sentence_after_a_colon():
+    text = 'Cruz spoke at length. He continued:\n\n"You look at the questions, they are unfair."'
+    src, cue, content = next(r for r in _rels(text) if r[1] == "continued")
+    assert (src, content.strip('"')) == ("He", "You look at the questions, they are unfair.")
+
+
+def test_quotation_is_the_content_of_a_cue_without_a_clause():
+    # NYT-style '' quotes; the circumstance "in Iowa" is not what was said
+    assert ("she", "said", "''Wow, what a great idea,''") in _rels(
+        "''Wow, what a great idea,'' she said in Iowa earlier this year.")
+    assert ("Obama", "saying", "Too many") in [
+        (s, c, (t or "").strip("“”.")) for s, c, t in
+        _rels("Obama punctuated his list by saying “Too many.”")]
+
+
+def test_source_of_a_purpose_clause_and_a_learned_prepositional_cue():
+    assert ("The senators", "to applaud", "the decision") in _rels(
+        "The senators went on Twitter to applaud the decision.")
+    # "in" + "poll" is a cue learned from PolNeAR train (p:in|poll), not a hand rule
+    assert ("a new NBC News poll", "In", "Clinton leads Trump by five points") in _rels(
+        "In a new NBC News poll released Monday, Clinton leads Trump by five points.")
