@@ -14,7 +14,9 @@ thing (:func:`same_question`): it counts the same noun as the question or the an
 ("wounded 40" is no answer to "how many were killed"), its sentence says what the question is
 about (the question's words other than the counted noun and its names: "remain",
 "enclave"), its article names the question's places, dates and actors, its sentence names no
-other month or year than the question's, and retrieval rates it close to the best passage.
+other month or year than the question's, it reports the same event in time (an undated
+question: published in the month the answer's sentence names, or within a month of the
+answer's article), and retrieval rates it close to the best passage.
 
 Example:
     >>> from qa.models import Passage
@@ -348,10 +350,13 @@ def _same_question_hits(info: QuestionInfo, passages: list[Passage], hits: list[
     if a is not None:
         out = [FigureHit(0, a, max((h.score for h in out), default=1.0))]
     ctx = context_terms(info)
+    same_time = _same_time(info, passages[0])
     cheap = []
     for h in hits:
         p = passages[h.passage]
         if h.passage == 0 or other_date(info, p.text) or (top > 0 and p.score < 0.45 * top):
+            continue
+        if not same_time(p):
             continue
         if ctx and len(ctx & {w for _, w in _words(p.text)}) / len(ctx) < 0.5:
             continue
@@ -366,6 +371,51 @@ def _same_question_hits(info: QuestionInfo, passages: list[Passage], hits: list[
         if same_question(info, p.text, counted(doc, h.quantity), ref, p.score, top):
             out.append(h)
     return out
+
+
+EVENT_DAYS = 30  # an undated question: figures reported a month or more apart are other events
+
+
+def _day(published: str | None) -> int | None:
+    from datetime import date
+
+    try:
+        return date.fromisoformat((published or "")[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def _same_time(info: QuestionInfo, answer: Passage):
+    """For a question that names no month and year, a test that a passage reports the
+    answer's event: when the answer's sentence dates it ("in August 2013"), the passage
+    was published in that window or names the date too; otherwise it was published
+    within :data:`EVENT_DAYS` of the answer's article. Undated articles always pass.
+
+    >>> from qa.question import QuestionInfo
+    >>> info = QuestionInfo("How many people were killed in the Ghouta attack?", "quantity")
+    >>> ans = Passage(article_id="a", text="Hundreds were killed in Ghouta in August 2013.",
+    ...               start=0, end=46, position=0, published="2017-04-04")
+    >>> def at(day, text="At least 58 were killed."):
+    ...     return Passage(article_id="b", text=text, start=0, end=len(text), position=0,
+    ...                    published=day)
+    >>> ok = _same_time(info, ans)
+    >>> ok(at("2013-08-21")), ok(at("2017-04-04")), ok(at("2018-03-01", "In August 2013, 1,400"))
+    (True, False, True)
+    """
+    if event_window(info.text) is not None:
+        return lambda p: True  # collect_figures already holds passages to that window
+    window = event_window(answer.text)
+    if window is not None:
+        return lambda p: bool(p.published and window[0] <= p.published[:10] <= window[1]
+                              or all(w.lower() in p.text.lower() for w in window[2].split()))
+    day = _day(answer.published)
+    if day is None:
+        return lambda p: True
+
+    def near(p: Passage) -> bool:
+        d = _day(p.published)
+        return d is None or abs(d - day) <= EVENT_DAYS
+    return near
 
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",

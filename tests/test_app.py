@@ -132,7 +132,7 @@ def test_filters_constrain_retrieval(server):
     svc = server[0].service
     q = "How many civilians were killed in air strikes?"
     free = svc.ask(q)
-    outlets = {c.passage.outlet for c in free.citations}
+    outlets = {p.outlet for p in free.passages}
     assert len(outlets) > 1
     pick = sorted(outlets)[0]
     only = svc.ask(q, make_filters([pick], None, None))

@@ -64,3 +64,26 @@ def test_a_sentence_naming_another_month_is_another_event():
            published="2013-08-22", score=0.9)])
     assert [f.value for f in figs] == ["more than 1400", "1300"]
     assert other_date(analyse("How many died in August 2013?"), "in March 2013")
+
+
+def test_an_undated_question_keeps_figures_of_other_events_apart():
+    """'the Ghouta attack' names several attacks: figures from articles published months
+    apart are not set beside the answer as a disagreement; a figure for the date the
+    answer's sentence gives (August 2013) is."""
+    from qa.question import QuestionInfo, content_terms
+
+    q = "How many people were killed in the Ghouta attack?"
+    info = QuestionInfo(q, "quantity", focus="people", terms=content_terms(q), verb="kill")
+
+    def passage(aid, text, day, score):
+        return Passage(article_id=aid, text=text, start=0, end=len(text), position=0,
+                       outlet=aid, published=day, score=score)
+
+    answer = passage("a", "At least 58 people were killed in the Ghouta attack on Tuesday.",
+                     "2017-04-04", 1.0)
+    later = passage("b", "At least 127 people were killed in the Ghouta attack.",
+                    "2017-11-16", 0.9)
+    same_week = passage("c", "The Ghouta attack killed 70 people, rescuers said.",
+                        "2017-04-06", 0.9)
+    figs = collect_figures(info, [answer, later, same_week], anchor=(0, 11))
+    assert {f.value for f in figs} == {"At least 58", "70"}
