@@ -250,7 +250,12 @@ def _shown_citations(a: Answer) -> list[Citation]:
 
 
 def _figures_heading(a: Answer) -> str:
-    return "The sources disagree:" if a.conflict else "The sources give different figures:"
+    """"disagree" only when two figures cannot describe the same count ("at least 58" and
+    52), as the reply says; "Hundreds" beside "at least 640" are different figures."""
+    from qa.figures import disagree
+
+    return ("The sources disagree:" if disagree(a.figures)
+            else "The sources give different figures:")
 
 
 def render_answer_markdown(a: Answer) -> str:

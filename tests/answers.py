@@ -38,19 +38,19 @@ def conflict() -> Answer:
     p1 = passage("At least 58 people were killed in the attack, the Observatory said.",
                  aid="k1", title="Gas attack in Idlib", outlet="alaraby",
                  published="2017-04-04", att=SOHR)
-    p2 = passage("The attack killed 72 people, the WHO said.", aid="k2",
+    p2 = passage("The attack killed 52 people, the WHO said.", aid="k2",
                  title="WHO on Khan Sheikhoun", outlet="reuters", published="2017-04-05",
                  att=Attribution(speaker="WHO", kind="indirect"))
     return Answer(
         question="How many people were killed in the chemical attack?", kind="quantity",
-        answer="at least 58", reply="The sources disagree: at least 58 [1] or 72 [2].",
+        answer="at least 58", reply="The sources disagree: at least 58 [1] or 52 [2].",
         conflict=True,
         citations=[Citation(n=1, passage=p1, answer_span=(0, 11)),
                    Citation(n=2, passage=p2, answer_span=(16, 18))],
         figures=[Figure(value="at least 58", low=58, citations=[1],
                         sources=["Syrian Observatory for Human Rights"], outlets=["alaraby"],
                         dates=["2017-04-04"]),
-                 Figure(value="72", low=72, high=72, citations=[2], sources=["WHO"],
+                 Figure(value="52", low=52, high=52, citations=[2], sources=["WHO"],
                         outlets=["reuters"], dates=["2017-04-05"])],
         passages=[p1, p2])
 
@@ -110,5 +110,5 @@ def conflict_with_listed_figures() -> Answer:
     a = conflict()
     a.reply = ("at least 58, according to the Syrian Observatory for Human Rights [1].\n"
                "The sources disagree:\n- at least 58, according to SOHR [1]\n"
-               "- 72, according to WHO [2]\n(Low confidence: check the cited sentence.)")
+               "- 52, according to WHO [2]\n(Low confidence: check the cited sentence.)")
     return a

@@ -154,10 +154,10 @@ def test_disagreeing_figures_as_a_table():
     for cell in ("Figure", "Source", "Outlet", "Date", "Syrian Observatory for Human Rights",
                  "alaraby", "2017-04-04", "WHO", "reuters", "2017-04-05"):
         assert f">{cell}</t" in html, cell
-    assert "<strong>at least 58</strong> [1]" in html and "<strong>72</strong> [2]" in html
+    assert "<strong>at least 58</strong> [1]" in html and "<strong>52</strong> [2]" in html
     txt = render.render_text(a)
     assert "- at least 58 [1] — Syrian Observatory for Human Rights; alaraby; 2017-04-04" in txt
-    assert "- 72 [2] — WHO; reuters; 2017-04-05" in txt
+    assert "- 52 [2] — WHO; reuters; 2017-04-05" in txt
 
 
 def test_verdict_badge_with_reason():
@@ -255,3 +255,11 @@ def test_decline_shows_the_closest_passages_numbered_as_in_the_reply():
 
 def test_claim_sources_carry_their_stance_in_text():
     assert "[1] [refutes] \"The SDF said it has not" in render.render_text(answers.verdict())
+
+
+def test_compatible_figures_are_different_not_a_disagreement():
+    a = answers.conflict()
+    a.figures[1] = a.figures[1].model_copy(update={"value": "72", "low": 72, "high": 72})
+    assert "The sources give different figures:" in text_of(render.render_answer_markdown(a))
+    assert "The sources give different figures:" in render.render_text(a)
+    assert "The sources disagree:" in render.render_text(answers.conflict())
