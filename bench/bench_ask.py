@@ -75,7 +75,7 @@ def measure(idx: Index, qs: list[str]) -> dict:
         ret.append((time.perf_counter() - t0) * 1000)
     from qa.reader import DOCS
 
-    DOCS._d.clear()  # cold parse cache: every question's passages are parsed
+    DOCS.clear()  # cold parse cache: every question's passages are parsed
     cpu = []
     for q in qs:
         t0, c0 = time.perf_counter(), time.process_time()

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from qa.models import Figure, Passage
 from qa.quantities import Quantity, compatible, find_quantities
@@ -377,8 +378,6 @@ EVENT_DAYS = 30  # an undated question: figures reported a month or more apart a
 
 
 def _day(published: str | None) -> int | None:
-    from datetime import date
-
     try:
         return date.fromisoformat((published or "")[:10]).toordinal()
     except ValueError:

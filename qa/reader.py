@@ -90,37 +90,57 @@ class Reader(Protocol):
 
 # --- parsing (cached) --------------------------------------------------------------------------
 
-class _DocCache:
-    """An LRU cache of spaCy docs keyed by text, shared by readers in one process."""
+class _LRU:
+    """A thread-safe LRU cache keyed by text, filled in batches: :meth:`many` computes only
+    the missing keys, with one call of ``compute(missing) -> values``.
 
-    def __init__(self, size: int = 4096):
+    >>> c = _LRU(size=2)
+    >>> c.many(["a", "b"], lambda ks: [k.upper() for k in ks]), c.cached("a")
+    (['A', 'B'], 'A')
+    """
+
+    def __init__(self, size: int):
         self.size = size
         self._d: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def cached(self, text: str):
-        """The parsed doc of ``text`` when it is in the cache, else None."""
+    def cached(self, key: str):
+        """The value of ``key`` when it is in the cache, else None."""
         with self._lock:
-            return self._d.get(text)
+            return self._d.get(key)
 
-    def docs(self, texts: list[str]) -> list:
-        from qa.nlp import get_nlp
-
+    def clear(self) -> None:
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
+            self._d.clear()
+
+    def many(self, keys: list[str], compute) -> list:
+        with self._lock:
+            missing = [k for k in dict.fromkeys(keys) if k not in self._d]
         if missing:
-            parsed = list(get_nlp().pipe(missing, batch_size=16))
+            values = list(compute(missing))
             with self._lock:
-                for t, d in zip(missing, parsed, strict=True):
-                    self._d[t] = d
+                for k, v in zip(missing, values, strict=True):
+                    self._d[k] = v
                 while len(self._d) > self.size:
                     self._d.popitem(last=False)
         with self._lock:
             out = []
-            for t in texts:
-                self._d.move_to_end(t)
-                out.append(self._d[t])
+            for k in keys:
+                self._d.move_to_end(k)
+                out.append(self._d[k])
             return out
+
+
+class _DocCache(_LRU):
+    """spaCy docs keyed by text, shared by readers in one process."""
+
+    def __init__(self, size: int = 4096):
+        super().__init__(size)
+
+    def docs(self, texts: list[str]) -> list:
+        from qa.nlp import get_nlp
+
+        return self.many(texts, lambda missing: get_nlp().pipe(missing, batch_size=16))
 
 
 DOCS = _DocCache()
@@ -663,30 +683,14 @@ def _relative(spans: list[Span], X: np.ndarray) -> None:
         X[:, col[top]] = (v >= v.max() - 1e-6).astype(np.float32)
 
 
-class _VecCache:
-    """Sentence-encoder vectors of short texts (candidate phrases, questions), LRU."""
+class _VecCache(_LRU):
+    """Sentence-encoder vectors of short texts (candidate phrases, questions)."""
 
     def __init__(self, size: int = 20000):
-        self.size = size
-        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
 
     def vectors(self, texts: list[str], encoder) -> dict[str, np.ndarray]:
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
-        if missing:
-            V = encoder.encode(missing)
-            with self._lock:
-                for t, v in zip(missing, V, strict=True):
-                    self._d[t] = v
-                while len(self._d) > self.size:
-                    self._d.popitem(last=False)
-        with self._lock:
-            out = {}
-            for t in texts:
-                self._d.move_to_end(t)
-                out[t] = self._d[t]
-            return out
+        return dict(zip(texts, self.many(texts, encoder.encode), strict=True))
 
 
 VECS = _VecCache()

@@ -147,10 +147,6 @@ def _allow(filters: Filters | None):
     return allow
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(_norm_text(text).split())
-
-
 def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
     """Whether two sentences are the same sentence, give or take small edits: equal
     once normalised, or (with their vectors' ``cosine``) at least ``NEAR_COSINE`` apart
@@ -162,15 +158,7 @@ def near_duplicate(a: str, b: str, cosine: float | None = None) -> bool:
     ...                "At least 48 people were killed in the strike Monday.", 0.98)
     True
     """
-    if cosine is not None and cosine < NEAR_COSINE and len(a) != len(b):
-        return False  # equal normalised texts have (near) equal vectors and lengths
-    na, nb = _norm_text(a), _norm_text(b)
-    if na == nb:
-        return bool(na)
-    if cosine is None or cosine < NEAR_COSINE:
-        return False
-    wa, wb = _words(a), _words(b)
-    return len(wa & wb) / max(len(wa | wb), 1) >= NEAR_JACCARD
+    return _NearText([a, b]).same(0, 1, cosine)
 
 
 class _NearText:
@@ -195,14 +183,14 @@ class _NearText:
             w = self._words[i] = frozenset(self.norm(i).split())
         return w
 
-    def same(self, i: int, j: int, cosine: float) -> bool:
-        """``near_duplicate(texts[i], texts[j], cosine)``."""
-        if cosine < NEAR_COSINE and self.lens[i] != self.lens[j]:
-            return False
+    def same(self, i: int, j: int, cosine: float | None = None) -> bool:
+        """``near_duplicate(texts[i], texts[j], cosine)``: the rule itself."""
+        if cosine is not None and cosine < NEAR_COSINE and self.lens[i] != self.lens[j]:
+            return False  # equal normalised texts have (near) equal vectors and lengths
         ni, nj = self.norm(i), self.norm(j)
         if ni == nj:
             return bool(ni)
-        if cosine < NEAR_COSINE:
+        if cosine is None or cosine < NEAR_COSINE:
             return False
         wi, wj = self.words(i), self.words(j)
         return len(wi & wj) / max(len(wi | wj), 1) >= NEAR_JACCARD
