@@ -176,7 +176,8 @@ def _not_english(q: str, t0: float) -> Answer:
              "found in them, are English. Ask in English, e.g. "
              "'How many fighters remain in the enclave?'")
     return Answer(question=q, kind="clause", answer=None, reply=reply, confidence=0.0,
-                  abstained=True, latency_ms=round((time.perf_counter() - t0) * 1000, 2))
+                  abstained=True, declined="not_english",
+                  latency_ms=round((time.perf_counter() - t0) * 1000, 2))
 
 
 def _abstain(q: str, info: QuestionInfo, passages: list[Passage], why: str = "") -> Answer:
@@ -193,7 +194,8 @@ def _abstain(q: str, info: QuestionInfo, passages: list[Passage], why: str = "")
     elif not passages:
         lines = ["The index holds no matching articles; add some with 'factcheck add PATH'."]
     return Answer(question=q, kind=info.kind, answer=None, reply="\n".join(lines),
-                  citations=cits, confidence=0.0, abstained=True)
+                  citations=cits, confidence=0.0, abstained=True,
+                  declined="not_in_articles" if passages else "no_articles")
 
 
 def _statement(info: QuestionInfo, answer: str) -> str:
@@ -349,8 +351,10 @@ def _claim(q: str, info: QuestionInfo, passages: list[Passage], verifier: Verifi
         if len(cits) >= 5:
             break
         del i
+    nei = verdict.label == "NOT_ENOUGH_INFO"
     ans = Answer(question=q, kind="claim", verdict=verdict, citations=cits,
-                 confidence=verdict.confidence, abstained=verdict.label == "NOT_ENOUGH_INFO")
+                 confidence=verdict.confidence, abstained=nei,
+                 declined="not_in_articles" if nei else None)
     words = {"SUPPORTED": "The articles support this", "REFUTED": "The articles contradict this",
              "CONFLICTING": "The articles disagree on this",
              "NOT_ENOUGH_INFO": "The articles do not say whether this is true"}[verdict.label]

@@ -182,6 +182,9 @@ QuestionKind = Literal[
 ]
 Stance = Literal["supports", "refutes", "neutral"]
 VerdictLabel = Literal["SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO"]
+# Why a question was declined: the articles do not support an answer; the index holds no
+# matching articles; the question is not in English (nothing was searched).
+DeclineReason = Literal["not_in_articles", "no_articles", "not_english"]
 
 
 class Citation(BaseModel):
@@ -230,6 +233,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     confidence: float = 0.0
     abstained: bool = False
+    declined: DeclineReason | None = None  # set when abstained
     conflict: bool = False  # sources give different figures/answers
     figures: list[Figure] = Field(default_factory=list)
     verdict: Verdict | None = None

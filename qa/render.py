@@ -258,6 +258,12 @@ def _figures_heading(a: Answer) -> str:
             else "The sources give different figures:")
 
 
+def _says_not_in_articles(a: Answer) -> bool:
+    """A declined question (not a claim) whose answer the articles lack. A question in
+    another language was not searched, so its decline does not say "not in the articles"."""
+    return a.verdict is None and a.declined != "not_english"
+
+
 def render_answer_markdown(a: Answer) -> str:
     """The visible part of the reply: the verdict badge of a claim, the short answer, the
     reply's prose with its ``[n]`` markers, the table of differing figures; or a plain
@@ -267,7 +273,7 @@ def render_answer_markdown(a: Answer) -> str:
         parts.append(verdict_markdown(a.verdict))
     prose = "\n".join(escape_md(ln) for ln in reply_lines(a.reply))
     if a.abstained:
-        head = "" if a.verdict is not None else "**Not in the articles.** "
+        head = "**Not in the articles.** " if _says_not_in_articles(a) else ""
         parts.append(head + (prose or "No indexed sentence supports an answer to this "
                                       "question.")
                      + ("\nThe closest passages are below." if _shown_citations(a) else ""))
@@ -310,7 +316,7 @@ def render_text(a: Answer) -> str:
         out.append(f"Verdict: {a.verdict.label} — {_plain(a.verdict.reason)}")
     prose = "\n".join(_plain(ln) for ln in reply_lines(a.reply))
     if a.abstained:
-        head = "" if a.verdict is not None else "Not in the articles."
+        head = "Not in the articles." if _says_not_in_articles(a) else ""
         out.append(" ".join(x for x in (head, prose) if x))
     else:
         if a.answer and a.answer not in (a.reply or ""):

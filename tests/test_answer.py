@@ -270,3 +270,4 @@ def test_a_question_in_another_language_is_declined_saying_why(seed_index, q):
     a = ask(q, index=seed_index)
     assert a.abstained and a.answer is None and not a.citations
     assert a.reply.startswith("The question does not look like English")
+    assert a.declined == "not_english"

@@ -186,6 +186,16 @@ def test_declined_question_says_so_and_shows_closest_passages():
     assert "Sources:" not in txt
 
 
+def test_question_in_another_language_is_not_called_missing_from_the_articles():
+    # before: "Not in the articles. The question does not look like English; ..."
+    a = Answer(question="¿Cuántos combatientes quedan?", abstained=True, declined="not_english",
+               reply="The question does not look like English; ask in English.")
+    for out in (text_of(render.render_answer_markdown(a)), render.render_text(a)):
+        assert out.startswith("The question does not look like English")
+        assert "Not in the articles" not in out
+    assert render.render_text(answers.declined()).startswith("Not in the articles.")
+
+
 def test_plain_text_reply_for_scripts():
     txt = render.render_text(answers.cited())
     assert txt.splitlines()[0].startswith("400 to 600 jihadists are holed up")
