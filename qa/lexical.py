@@ -76,6 +76,16 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words) if words else []
 
 
+def stems(words: list[str]) -> list[str]:
+    """The Snowball stems of ``words`` (lower-cased already), stop words included, one
+    per word: :func:`tokenize`'s terms, aligned with the words.
+
+    >>> stems(["nine", "nations"])
+    ['nine', 'nation']
+    """
+    return _stemmer().stemWords(words) if words else []
+
+
 def build(texts: list[str], folder: Path) -> None:
     """Build the BM25 index of ``texts`` (one document each) and save it in ``folder``,
     with each document's length in terms (``doclen.npy``)."""

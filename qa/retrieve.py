@@ -29,13 +29,13 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
-from qa import ann, lexical, rank
+from qa import ann, lexical, rank, rerank
 from qa.errors import BadQuestion
 from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text_hash
 from qa.models import Passage, SourceRef
@@ -281,6 +281,8 @@ class _Candidates:
     bm25_raw: np.ndarray  # unnormalised BM25 of the rows
     texts: list[str]
     spans: list[tuple[int, int]]  # each row's offsets in its article
+    positions: list[int]  # each row's sentence number in its article
+    neighbours: dict[str, np.ndarray]  # qa.rerank.NEIGHBOUR cosines, for the reranker
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -313,22 +315,43 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
     has_next = (nxt < seg.count) & (art[np.minimum(nxt, seg.count - 1)] == art[rows])
     vecs = dense.vectors(rows)
     nb_rows = np.concatenate([prev[has_prev], nxt[has_next]])
-    nb_sims = dense.vectors(nb_rows) @ qv if len(nb_rows) else np.zeros(0, np.float32)
+    nb_vecs = dense.vectors(nb_rows) if len(nb_rows) else np.zeros((0, len(qv)), np.float32)
+    nb_sims = ann.similarities(qv, nb_vecs)
     ctx_dense = np.zeros(len(rows), dtype=np.float32)
     ctx_dense[has_prev] += nb_sims[:int(has_prev.sum())]
     ctx_dense[has_next] += nb_sims[int(has_prev.sum()):]
     ctx_dense /= np.maximum(has_prev.astype(np.float32) + has_next, 1.0)
+    # each neighbour alone, and the sentence joined with it (cosine of the summed vectors)
+    q_s = vecs @ qv
+    d_prev = np.zeros(len(rows), dtype=np.float32)
+    d_next = np.zeros(len(rows), dtype=np.float32)
+    d_prev[has_prev] = nb_sims[:int(has_prev.sum())]
+    d_next[has_next] = nb_sims[int(has_prev.sum()):]
+    s_prev = np.ones(len(rows), dtype=np.float32)  # |v_s . v_neighbour| (1: no neighbour)
+    s_next = np.ones(len(rows), dtype=np.float32)
+    if len(nb_rows):
+        n_prev = int(has_prev.sum())
+        s_prev[has_prev] = np.einsum("ij,ij->i", vecs[has_prev], nb_vecs[:n_prev])
+        s_next[has_next] = np.einsum("ij,ij->i", vecs[has_next], nb_vecs[n_prev:])
+    with_prev = np.where(has_prev, (q_s + d_prev) / np.sqrt(np.maximum(2 + 2 * s_prev, 1e-6)),
+                         q_s)
+    with_next = np.where(has_next, (q_s + d_next) / np.sqrt(np.maximum(2 + 2 * s_next, 1e-6)),
+                         q_s)
     ctx_bm = rank.CONTEXT_SHARE * (np.where(has_prev, bm[np.maximum(prev, 0)], 0.0)
                                    + np.where(has_next, bm[np.minimum(nxt, seg.count - 1)],
                                               0.0))
     recs = [seg.row(int(r)) for r in rows]  # read once: text for the features, offsets
     texts = [r["text"] for r in recs]        # for listing the row as a copy
     atype = np.array([rank.answer_type(q, t) for t in texts], dtype=np.float32)
-    feats = {"dense": vecs @ qv, "bm25": bm[rows].astype(np.float32),
+    feats = {"dense": q_s, "bm25": bm[rows].astype(np.float32),
              "bm25_context": ctx_bm.astype(np.float32), "dense_context": ctx_dense,
              "answer_type": atype}
+    neighbours = {"dense_prev": d_prev, "dense_next": d_next,
+                  "dense_with_prev": with_prev.astype(np.float32),
+                  "dense_with_next": with_next.astype(np.float32)}
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts,
-                       [(r["start"], r["end"]) for r in recs])
+                       [(r["start"], r["end"]) for r in recs],
+                       [int(r.get("position", 0)) for r in recs], neighbours)
 
 
 def _source_ref(idx: Index, seg: SegmentReader, row: int,
@@ -379,6 +402,7 @@ class Pool:
     owner: np.ndarray  # candidate -> index into cands
     local: np.ndarray  # candidate -> position within its _Candidates
     vectors: np.ndarray
+    idf: dict[str, float] = field(default_factory=dict)  # the question's terms, index-wide
 
     def __len__(self) -> int:
         return len(self.owner)
@@ -386,6 +410,38 @@ class Pool:
     def row(self, i: int) -> tuple[SegmentInfo, SegmentReader, int]:
         c = self.cands[self.owner[i]]
         return c.info, c.seg, int(c.rows[self.local[i]])
+
+    def rerank_candidate(self, i: int, fused: float, rank_: int) -> rerank.Candidate:
+        """Candidate ``i`` as :class:`qa.rerank.Candidate`: its text, its neighbours'
+        texts (read from the segment), features, fused score and rank."""
+        c = self.cands[self.owner[i]]
+        j = int(self.local[i])
+        row = int(c.rows[j])
+        seg = c.seg
+        art = seg.row_article[row]
+
+        def text(r: int) -> str:
+            return seg.text(r) if 0 <= r < seg.count and seg.row_article[r] == art else ""
+
+        feats = {fn: float(c.features[fn][j]) for fn in rank.FEATURES}
+        feats.update({fn: float(v[j]) for fn, v in c.neighbours.items()})
+        return rerank.Candidate(text=c.texts[j], prev=text(row - 1), next=text(row + 1),
+                                features=feats, fused=fused, rank=rank_,
+                                position=c.positions[j], article=str(seg.art_ids[art]))
+
+    def order(self, question: str, fused: np.ndarray,
+              reranker: rerank.Reranker | None = None, depth: int = rerank.DEPTH
+              ) -> np.ndarray:
+        """Candidates best first: the first ``depth`` by ``fused`` reordered by
+        ``reranker`` (none: the fused order), then the rest by ``fused``."""
+        order = np.argsort(-fused, kind="stable")
+        if reranker is None or depth <= 1 or len(order) < 2:
+            return order
+        head = order[:depth]
+        cands = [self.rerank_candidate(int(i), float(fused[i]), r)
+                 for r, i in enumerate(head)]
+        scores = np.asarray(reranker.rerank(question, cands, self.idf), dtype=np.float64)
+        return np.concatenate([head[np.argsort(-scores, kind="stable")], order[depth:]])
 
 
 def candidates(question: str, idx: Index, f: Filters | None = None,
@@ -417,7 +473,8 @@ def candidates(question: str, idx: Index, f: Filters | None = None,
     feats = {fn: np.concatenate([c.features[fn] for c in cands]) for fn in rank.FEATURES}
     owner = np.concatenate([np.full(len(c.rows), i) for i, c in enumerate(cands)])
     local = np.concatenate([np.arange(len(c.rows)) for c in cands])
-    return Pool(cands, feats, owner, local, np.vstack([c.vectors for c in cands]))
+    idf = {t: float(lexical.idf(stats.df.get(t, 0), stats.docs)) for t in set(terms)}
+    return Pool(cands, feats, owner, local, np.vstack([c.vectors for c in cands]), idf)
 
 
 def retrieve(
@@ -431,6 +488,7 @@ def retrieve(
     date_to: str | None = None,
     article_ids: list[str] | None = None,
     weights: dict[str, float] | None = None,
+    reranker: rerank.Reranker | None | bool = True,
 ) -> list[Passage]:
     """The ``k`` sentences that best answer ``question``, best first.
 
@@ -442,12 +500,18 @@ def retrieve(
         filters / outlets / date_from / date_to / article_ids: restrict the search.
         weights: fusion weights per feature (default ``qa.rank.WEIGHTS``); e.g.
             ``{"dense": 1}`` for dense only, ``{"bm25": 1}`` for BM25 only.
+        reranker: the second stage over the first ``qa.rerank.DEPTH`` fused candidates:
+            ``True`` (default) for :func:`qa.rerank.get_reranker` (the shipped feature
+            model, or ``$FACTCHECK_RERANKER``), ``False``/``None`` for the fused order
+            alone, or any :class:`qa.rerank.Reranker`.
 
     Returns:
         ``list[Passage]``, each with ``text``, ``score`` (the fused score: cosine plus
-        weighted lexical/context/answer-type evidence; higher is better), ``scores`` (the
-        per-feature breakdown), offsets, article metadata, ``attribution`` and
-        ``also_in`` (other articles carrying the same sentence).
+        weighted lexical/context/answer-type evidence; higher is better; the reranked
+        head gets the head's fused scores in its new order, so scores still fall),
+        ``scores`` (the per-feature breakdown, with ``fused`` its own fused score),
+        offsets, article metadata, ``attribution`` and ``also_in`` (other articles
+        carrying the same sentence).
     """
     q = clean_question(question)
     idx = open_index(index)
@@ -464,7 +528,11 @@ def retrieve(
         cands, feats, owner, local, vecs = (pool.cands, pool.features, pool.owner,
                                              pool.local, pool.vectors)
         fused = rank.fuse(feats, weights)
-        order = np.argsort(-fused, kind="stable")
+        rr = rerank.get_reranker() if reranker is True else (reranker or None)
+        order = pool.order(q, fused, rr)
+        # the scores handed out: the fused scores, falling, in the (reranked) order
+        shown = np.empty_like(fused)
+        shown[order] = np.sort(fused)[::-1]
         near = _NearText([t for c in cands for t in c.texts])
         chosen: list[tuple[Passage, int]] = []  # (passage, candidate position)
         seen: dict[int, set[str]] = {}
@@ -489,8 +557,9 @@ def retrieve(
                     _add_source(dup, _source_ref(idx, c.seg, row, c.spans[local[pos]]),
                                 seen)
                 continue
-            p = idx.passage(c.info.base + row, float(fused[pos]))
+            p = idx.passage(c.info.base + row, float(shown[pos]))
             p.scores = {fn: round(float(feats[fn][pos]), 5) for fn in names}
+            p.scores["fused"] = round(float(fused[pos]), 5)
             chosen.append((p, int(pos)))
             cos = ann.similarities(vecs[pos], vecs)
             for other in np.flatnonzero((cos >= NEAR_COSINE) | (near.lens == near.lens[pos])):
