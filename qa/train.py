@@ -3,8 +3,8 @@
     python -m qa.train reader   # answer-span scorer, from ../shared/eval xquad_dev
     python -m qa.train verifier # claim stance model, from ../shared/eval fever_symmetric_dev
 
-The reader is a softmax ranker over each question's candidate spans (scipy) plus a logistic
-confidence model; the verifier a logistic regression (scikit-learn; both libraries come with
+The reader is a softmax ranker over each question's candidate spans (scipy) plus boosted trees
+(scikit-learn, exported as plain arrays) and a logistic confidence model; the verifier a logistic regression (scikit-learn; both libraries come with
 sentence-transformers). Each uses a few dozen generic features; the recipe reports the
 **held-out-fold** figures of a grouped k-fold cross-validation (questions of one article never
 straddle folds), then refits on everything and writes the weights as JSON (inference needs only numpy). Nothing is looked up per example:
@@ -87,22 +87,63 @@ def fit_listwise(examples: list[dict], l2: float = 1.0):
     return r.x, mean, scale
 
 
-def _best(ex, w, mean, scale):
+TREES = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40}
+TREE_WEIGHT = 1.0  # the trees' log-odds are added to the softmax score at this weight
+
+
+def fit_trees(examples: list[dict], **params) -> dict:
+    """A boosted-tree ensemble (scikit-learn ``HistGradientBoostingClassifier``) for
+    P(candidate F1 >= 0.5) over the same features, as the arrays
+    :class:`qa.reader.TreeScorer` reads. The trees see the features unscaled and can combine
+    them (a cue that matters only for some kinds of question, or only past a threshold),
+    which the linear ranker cannot."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from qa.reader import FEATURES, trees_from_sklearn
+
+    exs = [e for e in examples if len(e["spans"])]
+    X = np.vstack([e["X"] for e in exs]).astype(np.float64)
+    y = (np.concatenate([e["f1"] for e in exs]) >= 0.5).astype(int)
+    m = HistGradientBoostingClassifier(random_state=0, **{**TREES, **params}).fit(X, y)
+    return trees_from_sklearn(m, list(FEATURES))
+
+
+def _weights(w, mean, scale, trees: dict | None, tree_weight: float) -> dict:
+    from qa.reader import FEATURES
+
+    return {"features": list(FEATURES),
+            "weights": dict(zip(FEATURES, map(float, w), strict=True)),
+            "mean": dict(zip(FEATURES, map(float, mean), strict=True)),
+            "scale": dict(zip(FEATURES, map(float, scale), strict=True)),
+            "trees": trees, "tree_weight": tree_weight}
+
+
+def _best(ex, scorer):
     """Scores of the candidates that can be the answer (as :meth:`FeatureReader.read`
     filters them), the index of the best among all candidates, and the mask."""
     from qa.reader import answer_mask
 
-    z = ((ex["X"] - mean) / scale) @ w
+    z = scorer.scores(ex["X"])
     keep = answer_mask(ex.get("kind", ""), ex["X"])
     b = int(np.argmax(np.where(keep, z, -np.inf)))
     return z, b, keep
 
 
-def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0) -> tuple[dict, dict]:
+def fit_reader(examples: list[dict], l2: float = 1.0, tree_weight: float = TREE_WEIGHT
+               ) -> dict:
+    """The scoring part of ``reader.json`` fitted on ``examples``: the softmax ranker and,
+    when ``tree_weight`` > 0, the tree ensemble added to it."""
+    w, mean, scale = fit_listwise(examples, l2)
+    trees = fit_trees(examples) if tree_weight > 0 else None
+    return _weights(w, mean, scale, trees, tree_weight)
+
+
+def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0,
+                 tree_weight: float = TREE_WEIGHT) -> tuple[dict, dict]:
     """Grouped k-fold CV figures and the weights refit on all examples."""
     from sklearn.linear_model import LogisticRegression
 
-    from qa.reader import CONF_FEATURES, FEATURES, confidence_features
+    from qa.reader import CONF_FEATURES, FeatureReader, confidence_features
 
     groups = sorted({ex["group"] for ex in examples})
     fold_of = {g: i % folds for i, g in enumerate(groups)}
@@ -110,12 +151,12 @@ def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0) -> tuple
     for k in range(folds):
         tr = [ex for ex in examples if fold_of[ex["group"]] != k]
         te = [ex for ex in examples if fold_of[ex["group"]] == k]
-        w, mean, scale = fit_listwise(tr, l2)
+        scorer = FeatureReader(weights=fit_reader(tr, l2, tree_weight), encoder=False)
         for ex in te:
             if not len(ex["spans"]):
                 held.append((0.0, False, None))
                 continue
-            z, b, keep = _best(ex, w, mean, scale)
+            z, b, keep = _best(ex, scorer)
             cite = contains_answer(ex["ps"][ex["spans"][b].passage].text, ex["g"]["answers"])
             held.append((float(ex["f1"][b]), cite, confidence_features(z[keep],
                                                                        ex["X"][keep])))
@@ -126,14 +167,13 @@ def train_reader(examples: list[dict], folds: int = 5, l2: float = 1.0) -> tuple
     C = np.array([h[2] for h in held if h[2] is not None])
     y = np.array([h[0] >= 0.5 for h in held if h[2] is not None], dtype=int)
     conf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(C, y)
-    w, mean, scale = fit_listwise(examples, l2)
-    weights = {"features": list(FEATURES),
-               "weights": dict(zip(FEATURES, map(float, w), strict=True)),
-               "mean": dict(zip(FEATURES, map(float, mean), strict=True)),
-               "scale": dict(zip(FEATURES, map(float, scale), strict=True)),
-               "confidence": dict(zip(CONF_FEATURES, map(float, conf.coef_[0]), strict=True)),
-               "heldout": heldout, "folds": folds, "l2": l2,
-               "trained_on": f"{len(examples)} questions"}
+    weights = fit_reader(examples, l2, tree_weight)
+    weights.update({"confidence": dict(zip(CONF_FEATURES, map(float, conf.coef_[0]),
+                                           strict=True)),
+                    "heldout": heldout, "folds": folds, "l2": l2,
+                    "trained_on": f"{len(examples)} questions",
+                    "model": "softmax ranker over each question's candidates + "
+                             f"{tree_weight} x boosted-tree log-odds ({TREES})"})
     probs = conf.predict_proba(C)[:, 1]
     for t in (0.05, 0.1, 0.15, 0.2):
         heldout[f"declined_at_{t}"] = round(float((probs < t).mean()), 4)
@@ -156,13 +196,24 @@ def cmd_reader(args) -> int:
     reader = FeatureReader(weights={"weights": {}},
                            context=lambda a: idx.article(a).text)
     examples = reader_examples(gold, passages, reader)
-    weights, heldout = train_reader(examples, folds=args.folds, l2=args.l2)
+    weights, heldout = train_reader(examples, folds=args.folds, l2=args.l2,
+                                    tree_weight=args.tree_weight)
     print(json.dumps({"heldout": heldout}))
     out = Path(args.out or READER_WEIGHTS)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(weights, indent=1) + "\n", "utf-8")
+    out.write_text(dump_weights(weights), "utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def dump_weights(weights: dict) -> str:
+    """``reader.json`` text: one entry a line, the tree arrays each on one line."""
+    trees = weights.get("trees")
+    head = json.dumps({k: v for k, v in weights.items() if k != "trees"}, indent=1)
+    if not trees:
+        return head + "\n"
+    body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in trees.items())
+    return head[:-2] + ',\n "trees": {\n' + body + "\n }\n}\n"
 
 
 def claim_groups(claims: list[dict]) -> list[int]:
@@ -244,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--questions", default=str(DEFAULT_EVAL / "qa" / "xquad_dev.jsonl"))
     r.add_argument("--folds", type=int, default=5)
     r.add_argument("--l2", type=float, default=1.0)
+    r.add_argument("--tree-weight", type=float, default=TREE_WEIGHT,
+                   help="weight of the boosted trees' log-odds (0: the softmax ranker alone)")
     r.add_argument("--out", default=None)
     r.set_defaults(func=cmd_reader)
     v = sub.add_parser("verifier", help="the claim stance model (qa/data/verifier.json)")
