@@ -2,7 +2,9 @@
 
 In one run, for the same questions:
 
-1. ``retrieve``: :func:`qa.retrieve.retrieve` alone (k=10) -- the baseline;
+1. ``retrieve``: :func:`qa.retrieve.retrieve` alone (k=10) -- the baseline -- and,
+   interleaved with it, the same without the second stage (``reranker=False``), so the
+   reranker's cost is a ratio from one run;
 2. ``ask``: :func:`qa.ask` (question analysis, retrieval, reading, figures / verdict);
 
 first over an index of the bundled articles (``examples/``), then over an index grown to
@@ -37,7 +39,7 @@ from bench_ingest import grow_index  # noqa: E402
 from qa.answer import ask  # noqa: E402
 from qa.index import Index  # noqa: E402
 from qa.ingest import read_paths  # noqa: E402
-from qa.retrieve import retrieve  # noqa: E402
+from qa.retrieve import _query_vectors, retrieve  # noqa: E402
 
 TEMPLATES = (
     "How many people were killed in {t}?",
@@ -67,12 +69,17 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def measure(idx: Index, qs: list[str]) -> dict:
-    ret, full = [], []
+    ret, fused, full = [], [], []
     kinds: dict[str, list[float]] = {}
-    for q in qs:
+    for q in qs:  # with and without the second stage, interleaved (same machine state);
+        _query_vectors.clear()  # both encode the question
         t0 = time.perf_counter()
         retrieve(q, k=10, index=idx)
         ret.append((time.perf_counter() - t0) * 1000)
+        _query_vectors.clear()
+        t0 = time.perf_counter()
+        retrieve(q, k=10, index=idx, reranker=False)
+        fused.append((time.perf_counter() - t0) * 1000)
     from qa.reader import DOCS
 
     DOCS.clear()  # cold parse cache: every question's passages are parsed
@@ -87,6 +94,9 @@ def measure(idx: Index, qs: list[str]) -> dict:
     return {
         "sentences": len(idx), "questions": len(qs),
         "retrieve_p50_ms": pct(ret, 0.5), "retrieve_p95_ms": pct(ret, 0.95),
+        # fused order only (no reranker): what the second stage costs
+        "retrieve_fused_p50_ms": pct(fused, 0.5),
+        "rerank_over_fused_p50": round(pct(ret, 0.5) / max(pct(fused, 0.5), 1e-9), 3),
         "ask_p50_ms": pct(full, 0.5), "ask_p95_ms": pct(full, 0.95),
         "ask_over_retrieve_p50": round(pct(full, 0.5) / max(pct(ret, 0.5), 1e-9), 2),
         # CPU time of this process (all its threads): less sensitive to other work on a

@@ -28,7 +28,7 @@ from qa.language import looks_english
 from qa.models import Answer, Citation, Figure, Passage
 from qa.quantities import find_quantities
 from qa.question import QuestionInfo, analyse
-from qa.reader import Reader, Span, get_reader
+from qa.reader import Reader, Span, fusion_view, get_reader
 from qa.retrieve import Filters, clean_question, open_index, retrieve
 from qa.sources import according_to, origin, speaker_of, who_phrase
 from qa.verify import Verifier, get_verifier, judge
@@ -232,7 +232,10 @@ def _question(q: str, info: QuestionInfo, passages: list[Passage], reader: Reade
     if not passages:
         return _abstain(q, info, passages)
     read = passages[:FETCH]
-    spans = reader.read(info, read)
+    view, order = fusion_view(read)
+    spans = reader.read(info, view)
+    for sp in spans:  # back to positions in ``read`` (the retrieval order)
+        sp.passage = order[sp.passage]
     if info.kind in TYPED:
         # a quantity for "how many", a date for "when": other spans cannot be the answer
         spans = [sp for sp in spans if (sp.features or {}).get("type_match", 1.0) > 0]

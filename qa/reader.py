@@ -574,6 +574,27 @@ def sentence_cover(info: QuestionInfo, doc) -> float:
 
 # --- the default reader ------------------------------------------------------------------------
 
+def fusion_view(passages: list[Passage]) -> tuple[list[Passage], list[int]]:
+    """The passages as the feature reader was fitted to see them: in the order of their
+    fusion score, each scored by it (``scores["fused"]``), and where each came from.
+
+    Retrieval's second stage (:mod:`qa.rerank`) reorders the first candidates and hands out
+    falling scores in its order; the reader's rank and score-gap features describe the
+    sentence's own first-stage evidence, so it reads that. Span ``passage`` numbers refer to
+    the view; ``order[i]`` is view passage ``i``'s position in ``passages``.
+
+    >>> def p(text, score, fused):
+    ...     return Passage(article_id=text, sentence_id=0, text=text, start=0, end=2,
+    ...                    position=0, score=score, scores={"fused": fused})
+    >>> view, order = fusion_view([p("A.", 0.9, 0.2), p("B.", 0.8, 0.5)])
+    >>> [p.text for p in view], [p.score for p in view], order
+    (['B.', 'A.'], [0.5, 0.2], [1, 0])
+    """
+    fused = [p.scores.get("fused", p.score) for p in passages]
+    order = sorted(range(len(passages)), key=lambda i: -fused[i])
+    return [passages[i].model_copy(update={"score": fused[i]}) for i in order], order
+
+
 class FeatureReader:
     """Scores candidate spans with a logistic model over parse/entity/overlap features.
 

@@ -44,10 +44,12 @@ DEFAULT_EVAL = _find_eval()
 def reader_examples(gold: list[dict], passages: list[list], reader) -> list[dict]:
     """Featurize every candidate span of every question."""
     from qa.question import analyse
+    from qa.reader import fusion_view
 
     out = []
     for g, ps in zip(gold, passages, strict=True):
         info = analyse(g["question"])
+        ps = fusion_view(ps)[0]
         spans, X = reader.featurize(info, ps)
         f1 = np.array([max(token_f1(s.text, a) for a in g["answers"]) for s in spans]
                       ) if spans else np.zeros(0)

@@ -76,11 +76,13 @@ def test_hybrid_beats_dense_alone_and_bm25_alone(fused_index):
     def top(**kw):
         return retrieve(Q, k=1, index=fused_index, **kw)[0].article_id
 
-    assert top(weights={"dense": 1.0}) == "d"   # dense alone: the paraphrase without the facts
-    assert top(weights={"bm25": 1.0}) == "l"    # BM25 alone: the keyword-stuffed line
-    assert top() == "t"                         # fused: the sentence that answers
+    # the first stage alone (no reranker): one signal, then the fusion of all
+    assert top(weights={"dense": 1.0}, reranker=False) == "d"  # the paraphrase without facts
+    assert top(weights={"bm25": 1.0}, reranker=False) == "l"   # the keyword-stuffed line
+    assert top(reranker=False) == "t"                          # the sentence that answers
+    assert top() == "t"                                        # and after the reranker
     [p] = retrieve(Q, k=1, index=fused_index)
-    assert set(p.scores) == set(rank.FEATURES)
+    assert set(p.scores) == set(rank.FEATURES) | {"fused"}  # fused: the first-stage score
     assert p.scores["answer_type"] == 1.0 and 0 < p.scores["bm25"] <= 1
 
 
