@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import ann, lexical, rank
+from qa import ann, lexical, rank, rerank
 from qa.errors import IndexMismatch
 from qa.index import MANIFEST, Index, rebuild
 from qa.ingest import make_article
@@ -438,3 +438,48 @@ def test_onnx_and_torch_encoders_rank_alike():
     for a, b in zip(so, st, strict=True):
         assert np.argmax(a) == np.argmax(b)
         assert len(set(np.argsort(-a)[:5]) & set(np.argsort(-b)[:5])) >= 4
+
+
+class _PreferText:
+    """A stand-in second stage that puts the candidate holding ``word`` first."""
+
+    def __init__(self, word: str):
+        self.word, self.seen = word, []
+
+    def rerank(self, question, candidates, idf=None):
+        self.seen = [c.text for c in candidates]
+        return np.array([float(self.word in c.text) for c in candidates])
+
+
+def test_a_plugged_reranker_reorders_the_first_stage(fused_index):
+    fake = _PreferText("Thousands")
+    assert isinstance(fake, rerank.Reranker)
+    first = retrieve(Q, k=3, index=fused_index, reranker=False)
+    assert first[0].article_id == "t"
+    ps = retrieve(Q, k=3, index=fused_index, reranker=fake)
+    assert ps[0].text == DENSE_DECOY and DENSE_DECOY in fake.seen
+    assert {p.article_id for p in ps} == {p.article_id for p in first}
+    # scores stay falling in the order shown; each keeps its own first-stage score
+    assert [p.score for p in ps] == sorted((p.score for p in ps), reverse=True)
+    fused = {p.article_id: p.scores["fused"] for p in first}
+    assert all(p.scores["fused"] == fused[p.article_id] for p in ps)
+
+
+def test_feature_reranker_prefers_the_sentence_holding_the_asked_kind():
+    c = [rerank.Candidate(text="The dam on the river burst, officials said.", fused=0.6),
+         rerank.Candidate(text="In 1931 the dam on the river burst.", fused=0.5, rank=1)]
+    s = rerank.FeatureReranker().rerank("When did the dam on the river burst?", c)
+    assert int(np.argmax(s)) == 1
+    # without weights it keeps the fused order
+    s0 = rerank.FeatureReranker(weights={"weights": {"fused": 1.0}}).rerank("When?", c)
+    assert int(np.argmax(s0)) == 0
+
+
+def test_reranker_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv(rerank.ENV, "none")
+    assert isinstance(rerank.get_reranker(), rerank.NoReranker)
+    monkeypatch.setenv(rerank.ENV, str(tmp_path / "no-such-model"))
+    with pytest.raises(FileNotFoundError, match="no such model folder"):
+        rerank.get_reranker()
+    monkeypatch.delenv(rerank.ENV)
+    assert isinstance(rerank.get_reranker(), rerank.FeatureReranker)
