@@ -326,8 +326,10 @@ def render_text(a: Answer) -> str:
     if a.figures and (a.conflict or len(a.figures) > 1):
         lines = [_figures_heading(a)]
         for f in a.figures:
-            who = "; ".join(x for x in (", ".join(f.sources), ", ".join(f.outlets),
-                                        ", ".join(f.dates)) if x)
+            # an unattributed figure's source is its outlet: name it once
+            outlets = [o for o in dict.fromkeys(f.outlets) if o not in f.sources]
+            who = "; ".join(x for x in (", ".join(dict.fromkeys(f.sources)),
+                                        ", ".join(outlets), ", ".join(f.dates)) if x)
             cites = " ".join(f"[{n}]" for n in f.citations)
             lines.append(f"- {_plain(f.value)} {cites} — {who}".rstrip(" —"))
         out.append("\n".join(lines))

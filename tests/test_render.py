@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from qa import render
-from qa.models import Answer, Attribution
+from qa.models import Answer, Attribution, Figure
 
 from . import answers
 
@@ -194,6 +194,19 @@ def test_question_in_another_language_is_not_called_missing_from_the_articles():
         assert out.startswith("The question does not look like English")
         assert "Not in the articles" not in out
     assert render.render_text(answers.declined()).startswith("Not in the articles.")
+
+
+def test_an_unattributed_figure_names_its_outlet_once_in_text():
+    # before: "- Hundreds [1] — ahram; ahram; 2017-04-04"
+    figs = [Figure(value="Hundreds", low=200, citations=[1], sources=["ahram"],
+                   outlets=["ahram"], dates=["2017-04-04"]),
+            Figure(value="at least 640", low=640, citations=[2], sources=["World leaders"],
+                   outlets=["arabiya"], dates=["2013-08-21"])]
+    a = Answer(question="How many?", answer="Hundreds", reply="Hundreds [1].",
+               figures=figs, conflict=True)
+    txt = render.render_text(a)
+    assert "- Hundreds [1] — ahram; 2017-04-04" in txt
+    assert "- at least 640 [2] — World leaders; arabiya; 2013-08-21" in txt
 
 
 def test_plain_text_reply_for_scripts():
