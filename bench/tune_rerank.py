@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from qa import rank, rerank  # noqa: E402
 from qa.evaluate import build_temp_index, contains_answer, read_jsonl  # noqa: E402
 from qa.retrieve import CANDIDATES, candidates, clean_question  # noqa: E402
+from qa.train import listwise_loss  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 if not EVAL.exists():
@@ -97,15 +98,7 @@ def fit(X, Y, l2: float = 1e-2):
     data = [((x - mu) / sd, y / y.sum()) for x, y in zip(X, Y, strict=True) if y.any()]
 
     def loss(w):
-        total, grad = 0.0, np.zeros_like(w)
-        for x, t in data:
-            s = x @ w
-            s = s - s.max()
-            p = np.exp(s)
-            z = p.sum()
-            p /= z
-            total -= float(t @ (s - np.log(z)))
-            grad += x.T @ (p - t)
+        total, grad = listwise_loss(w, data)
         n = len(data)
         return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
 

@@ -58,6 +58,26 @@ def reader_examples(gold: list[dict], passages: list[list], reader) -> list[dict
     return out
 
 
+def listwise_loss(w: np.ndarray, data) -> tuple[float, np.ndarray]:
+    """Summed softmax cross-entropy over lists and its gradient: ``data`` holds one
+    ``(X, t)`` pair per list (candidate features, target distribution over them).
+
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); t = np.array([1.0, 0.0])
+    >>> round(listwise_loss(np.zeros(2), [(X, t)])[0], 4)  # log 2
+    0.6931
+    """
+    total, grad = 0.0, np.zeros_like(w)
+    for X, t in data:
+        s = X @ w
+        s = s - s.max()
+        p = np.exp(s)
+        z = p.sum()
+        p /= z
+        total -= float(t @ (s - np.log(z)))
+        grad += X.T @ (p - t)
+    return total, grad
+
+
 def fit_listwise(examples: list[dict], l2: float = 1.0):
     """Weights for a softmax over each question's candidates (targets: token F1 with the
     gold answer), so the best-scoring span per question is the one trained for."""
@@ -72,14 +92,7 @@ def fit_listwise(examples: list[dict], l2: float = 1.0):
     Ts = [e["f1"] / e["f1"].sum() for e in exs]
 
     def loss(w):
-        total, grad = 0.0, np.zeros_like(w)
-        for Z, T in zip(Zs, Ts, strict=True):
-            z = Z @ w
-            z -= z.max()
-            p = np.exp(z)
-            p /= p.sum()
-            total -= float((T * np.log(p + 1e-12)).sum())
-            grad += Z.T @ (p - T)
+        total, grad = listwise_loss(w, zip(Zs, Ts, strict=True))
         total += 0.5 * l2 * float((w[1:] ** 2).sum())
         grad[1:] += l2 * w[1:]
         return total, grad
