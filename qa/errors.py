@@ -17,6 +17,10 @@ class FactcheckError(Exception):
     """Base class: a problem the user can fix; the message says how."""
 
 
+class ModelMissing(FactcheckError, FileNotFoundError):
+    """A plug-in model folder (``FACTCHECK_RERANKER`` ...) that does not exist."""
+
+
 class IndexMissing(FactcheckError):
     def __init__(self, path):
         where = str(path)

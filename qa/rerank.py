@@ -43,6 +43,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from qa import lexical
+from qa.errors import ModelMissing
 from qa.question import kind_of
 
 log = logging.getLogger(__name__)
@@ -283,7 +284,7 @@ class CrossEncoderReranker:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         if not self.path.is_dir():
-            raise FileNotFoundError(f"{ENV}={path}: no such model folder; point it at a "
+            raise ModelMissing(f"{ENV}={path}: no such model folder; point it at a "
                                     "local cross-encoder, or set it to 'none'")
         self._model = None
         self._lock = threading.Lock()
