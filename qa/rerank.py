@@ -37,6 +37,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -115,29 +116,58 @@ class Reranker(Protocol):
         ...
 
 
-def _terms(text: str) -> list[str]:
-    return lexical.tokenize(text)
+@dataclass(frozen=True)
+class _Text:
+    """What the features need of one sentence, computed once per text (cached: the same
+    sentences come back as candidates and as neighbours)."""
+
+    terms: tuple[str, ...]  # qa.lexical.tokenize
+    lower: str
+    first: str  # first word, lower case
+    anaphor: bool
+    # per answer kind, each match's lower-cased words (novelty depends on the question)
+    matches: dict[str, tuple[tuple[str, ...], ...]]
+    words: tuple[str, ...]  # every word (lower case) and its stem, aligned
+    stems: tuple[str, ...]
 
 
-def _novel(pattern: re.Pattern, text: str, qwords: frozenset[str], start: int = 0) -> int:
-    """How many matches of ``pattern`` in ``text`` have a word the question lacks."""
-    n = 0
-    for m in pattern.finditer(text, start):
-        ws = [w.lower() for w in _WORD.findall(m.group(0))]
-        if any(w not in qwords and w not in _FUNCTION for w in ws):
-            n += 1
-    return n
+_KIND_PATTERNS = {"quantity": (_NUMBER, 0), "date": (_DATE, 0), "person": (_CAP, 1),
+                  "place": (_PLACE_CUE, 0)}
 
 
-def _run(q: list[str], s: list[str]) -> int:
-    """Length of the longest run of consecutive question terms found consecutively."""
-    best = 0
-    for i in range(len(q)):
-        for j in range(len(s)):
-            n = 0
-            while i + n < len(q) and j + n < len(s) and q[i + n] == s[j + n]:
-                n += 1
-            best = max(best, n)
+@lru_cache(maxsize=50_000)
+def _text(text: str) -> _Text:
+    words = tuple(w.lower() for w in _WORD.findall(text))
+    matches = {k: tuple(tuple(w.lower() for w in _WORD.findall(m.group(0)))
+                        for m in pat.finditer(text, start))
+               for k, (pat, start) in _KIND_PATTERNS.items()}
+    return _Text(tuple(lexical.tokenize(text)), text.lower(),
+                 text.split(maxsplit=1)[0].lower().strip(",.;:") if text.strip() else "",
+                 bool(_ANAPHOR.search(text)), matches, words,
+                 tuple(lexical.stems(list(words))))
+
+
+def _novel(t: _Text, kind: str, qwords: frozenset[str]) -> int:
+    """How many of ``t``'s candidates of ``kind`` have a word the question lacks."""
+    return sum(any(w not in qwords and w not in _FUNCTION for w in ws)
+               for ws in t.matches[kind])
+
+
+def _run(q: list[str], s: tuple[str, ...]) -> int:
+    """Length of the longest run of consecutive question terms found consecutively.
+
+    >>> _run(["a", "b", "c"], ("x", "b", "c", "a"))
+    2
+    """
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(q):
+        where.setdefault(t, []).append(i)
+    best, prev = 0, {}
+    for t in s:
+        cur = {i: prev.get(i - 1, 0) + 1 for i in where.get(t, ())}
+        if cur:
+            best = max(best, max(cur.values()))
+        prev = cur
     return best
 
 
@@ -161,14 +191,12 @@ def _window(qset: set[str], s: list[str]) -> float:
     return need / max(best, 1)
 
 
-def _number_near(text: str, qset: set[str], qwords: frozenset[str], reach: int = 3) -> float:
+def _number_near(t: _Text, qset: set[str], qwords: frozenset[str], reach: int = 3) -> float:
     """1.0 when a number the question lacks stands within ``reach`` words before a
     question term ("nine nations" for "How many nations ...")."""
-    words = _WORD.findall(text)
-    stems = lexical.stems([w.lower() for w in words])
-    for i, w in enumerate(words):
-        if (_NUMBER.fullmatch(w) and w.lower() not in qwords
-                and any(st in qset for st in stems[i + 1:i + 1 + reach])):
+    for i, w in enumerate(t.words):
+        if (w not in qwords and _NUMBER.fullmatch(w)
+                and any(st in qset for st in t.stems[i + 1:i + 1 + reach])):
             return 1.0
     return 0.0
 
@@ -185,7 +213,7 @@ def features(question: str, candidates: list[Candidate],
     (True, 1.0)
     """
     idf = idf or {}
-    qt = _terms(question)
+    qt = lexical.tokenize(question)
     qset = set(qt)
     w = {t: max(idf.get(t, 1.0), 1e-3) for t in qset}
     wsum = sum(w.values()) or 1.0
@@ -205,9 +233,10 @@ def features(question: str, candidates: list[Candidate],
     X = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
     col = {f: i for i, f in enumerate(FEATURES)}
     for r, c in enumerate(candidates):
-        st = _terms(c.text)
+        tx = _text(c.text)
+        st = tx.terms
         sset = set(st)
-        cset = sset | set(_terms(c.prev)) | set(_terms(c.next))
+        cset = sset | set(_text(c.prev).terms) | set(_text(c.next).terms)
         found = qset & sset
         row = X[r]
         for f in BASE:
@@ -224,27 +253,20 @@ def features(question: str, candidates: list[Candidate],
         row[col["bigrams"]] = (len(qbigrams & set(zip(st, st[1:], strict=False)))
                                / max(len(qbigrams), 1))
         row[col["window"]] = _window(qset, st)
-        low = c.text.lower()
-        hit = sum(n in low for n in qnames)
+        hit = sum(n in tx.lower for n in qnames)
         row[col["names"]] = hit / max(len(qnames), 1)
         row[col["names_missing"]] = float(bool(qnames) and hit < len(qnames))
         row[col["length"]] = math.log1p(len(st))
         row[col["first"]] = float(c.position == 0)
-        first_word = c.text.split(maxsplit=1)[0].lower().strip(",.;:") if c.text.strip() else ""
-        row[col["anaphor_start"]] = float(first_word in _ANAPHOR_START)
-        row[col["anaphor"]] = float(bool(_ANAPHOR.search(c.text)))
+        row[col["anaphor_start"]] = float(tx.first in _ANAPHOR_START)
+        row[col["anaphor"]] = float(tx.anaphor)
         if group == "quantity":
-            row[col["number_near"]] = _number_near(c.text, qset, qwords)
+            row[col["number_near"]] = _number_near(tx, qset, qwords)
         row[col["art_gap"]] = art_best[c.article] - best_fused
         row[col["art_share"]] = art_n[c.article] / len(candidates)
         row[col["art_top"]] = float(art_order[0] == c.article)
-        novel = {
-            "quantity": _novel(_NUMBER, c.text, qwords),
-            "date": _novel(_DATE, c.text, qwords),
-            "person": _novel(_CAP, c.text, qwords, 1),
-            "place": _novel(_PLACE_CUE, c.text, qwords),
-            "clause": 0,
-        }
+        novel = {k: _novel(tx, k, qwords) for k in _KIND_PATTERNS}
+        novel["clause"] = 0
         row[col[f"type_{group}"]] = float(novel[group] > 0) if group != "clause" else 1.0
         for k in KINDS:
             row[col[f"novel_{k}"]] = math.log1p(novel[k])
