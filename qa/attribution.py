@@ -38,14 +38,14 @@ from __future__ import annotations
 import re
 
 from qa.attribution_coref import Resolver
-from qa.attribution_lexicon import is_candidate
+from qa.attribution_lexicon import is_candidate, recase_headline
 from qa.attribution_model import drop_duplicates, load_model
 from qa.attribution_rules import Raw, neighbour_content, quote_regions, sentence_relations
 from qa.models import Attribution
 from qa.sentences import split_spans
 
 # bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
-VERSION = "4"
+VERSION = "5"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
@@ -56,7 +56,8 @@ def _parse(texts: list[str]):
     from qa.nlp import get_nlp
 
     nlp = get_nlp()
-    return nlp.pipe(texts, disable=["ner", "attribute_ruler"], batch_size=64)
+    return nlp.pipe([recase_headline(t) for t in texts], disable=["ner", "attribute_ruler"],
+                    batch_size=64)
 
 
 def _keep(r: Raw) -> float | None:
@@ -91,6 +92,10 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
     kept: list[tuple[float, tuple[int, Raw]]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
+            # as written: a headline was parsed with its cue words lower-cased
+            r.cue_text = text[r.cue[0]:r.cue[1]]
+            if r.source is not None:
+                r.source_text = text[r.source[0]:r.source[1]]
             neighbour_content(r, text, spans, i)
             p = _keep(r)
             if p is not None:

@@ -138,6 +138,51 @@ def cue_prior(word: str) -> float:
     return 0.5 if lem in SPEECH or lem in BELIEF else 0.0
 
 
+# --- headlines ------------------------------------------------------------------------------------
+
+_HEADLINE_SMALL = {"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "for", "with",
+                   "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "his",
+                   "her", "its", "their", "about", "over", "after", "into", "than", "that",
+                   "this", "it", "he", "she", "they", "we", "not", "up", "out", "off", "if",
+                   "will", "can", "has", "have", "had", "do", "does", "did", "who", "what"}
+_WORD = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def recase_headline(sentence: str) -> str:
+    """A title-case headline with its small words and its likeliest cue verb lower-cased,
+    for the parser (which tags "Endorses" in "Pence Endorses Paul Ryan" as a name); any
+    other sentence unchanged. Only case changes, so character offsets hold. One cue verb
+    at most (a headline has one main verb): the inflected cue form with the highest prior,
+    so "Times" in "New York Times Reports ..." stays a name.
+
+    >>> recase_headline("Pence Endorses Paul Ryan With Trump’s Blessing")
+    'Pence endorses Paul Ryan with Trump’s Blessing'
+    >>> recase_headline("The Syrian Observatory for Human Rights said 20 died.")
+    'The Syrian Observatory for Human Rights said 20 died.'
+    """
+    found = list(_WORD.finditer(sentence))
+    long = [m.group(0) for m in found[1:]
+            if len(m.group(0)) >= 4 and m.group(0).lower() not in _HEADLINE_SMALL]
+    if len(found) < 3 or len(long) < 2 or sum(w[0].isupper() for w in long) < 0.9 * len(long):
+        return sentence
+    lower: set[int] = set()
+    best, best_p = None, 0.0
+    for m in found[1:]:
+        w = m.group(0)
+        if not w[0].isupper() or (len(w) > 1 and w.isupper()):
+            continue
+        lw = w.lower()
+        if lw in _HEADLINE_SMALL:
+            lower.add(m.start())
+        elif cue_class(lw) is not None and verb_lemma(lw) != lw and cue_prior(lw) > best_p:
+            best, best_p = m.start(), cue_prior(lw)  # "Says", "Slams"; a bare "Trump" stays
+    if best is not None:
+        lower.add(best)
+    out = _WORD.sub(lambda m: m.group(0).lower() if m.start() in lower else m.group(0),
+                    sentence)
+    return out if len(out) == len(sentence) else sentence
+
+
 # --- the cheap candidate filter -----------------------------------------------------------------
 
 CANDIDATE_PRIOR = 0.1  # learned cue words at least this likely make a sentence a candidate

@@ -447,6 +447,14 @@ def _content(v, src_ids: set[int], doc) -> tuple[tuple[int, int] | None, str | N
             return q, "quote"
     if ids:
         return (min(ids), max(ids) + 1), ("comp" if clausal else "addr" if addr_only else "obj")
+    if any(c.dep_ == "agent" for c in v.children):
+        # "Her view is shared by Warren", "Sanders has been endorsed by X": the passive
+        # subject is what the agent holds
+        subj = next((c for c in v.children if c.dep_ == "nsubjpass" and c.i not in src_ids),
+                    None)
+        if subj is not None:
+            sub = {t.i for t in subj.subtree} - src_ids
+            return (min(sub), max(sub) + 1), "pass"
     h = v.head
     if v.dep_ in ("parataxis", "conj", "advcl", "ccomp") and h is not v and h.i < v.i:
         rest = {t.i for t in h.subtree} - {t.i for t in v.subtree} - src_ids
@@ -532,7 +540,27 @@ def sentence_relations(doc, offset: int = 0, min_prior: float = 0.0,
                 r.extra.setdefault("f", []).append(f"nested_in={o.cue_class}")
             if r.content[0] <= o.cue[0] < r.content[1]:
                 r.extra.setdefault("f", []).append(f"holds={o.cue_class}")
+    for r in out:
+        r.extra["f"] = r.extra.get("f", []) + _conjunctions(r)
     return out
+
+
+def _conjunctions(r: Raw) -> list[str]:
+    """Features pairing a relation's cue with its source and content (for the learned
+    filter): the source's head noun ("official", "poll") with the cue lemma, where the
+    content came from with the cue lemma and the source type, a name or role found."""
+    f = r.extra.get("f", [])
+
+    def get(p: str) -> str:
+        return next((x.split("=", 1)[1] for x in f if x.startswith(p + "=")), "-")
+
+    lem, st, ct, cls = get("lem"), r.source_type, r.extra.get("ctype", "-"), r.cue_class
+    head = r.extra.get("head", "-")
+    return [f"lem_ctype={lem}|{ct}", f"lem_hdep={lem}|{get('hdep')}",
+            f"st_ct_dep={st}|{ct}|{get('dep')}", f"shead={head}", f"lem_shead={lem}|{head}",
+            f"cls_st_ct={cls}|{st}|{ct}", f"main_cls={r.main}|{cls}", f"named={bool(r.name)}",
+            f"role={bool(r.role)}", f"nosource={r.source is None}",
+            f"slen={min(len((r.source_text or '').split()), 8)}"]
 
 
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "abdel", "abdul", "bani", "ould"}
@@ -828,7 +856,7 @@ def _colon(doc, t, offset: int) -> Raw | None:
         return None
     if any(x.tag_.startswith("VB") for x in before):
         return None  # "X said:" is handled by the verb
-    if not any(x.text in ('"', "“", "``") for x in after[:2]):
+    if not any(x.text in ('"', "“", "``", "'", "‘") for x in after[:2]):
         # a headline or transcript turn: "Pence: Flowers won't be at the debate",
         # "WALLACE: Let's start": a short name, then a clause
         name_only = len(before) <= 4 and all(
@@ -883,6 +911,10 @@ def _noun_cue(doc, n, offset: int) -> Raw | None:
                 how = c.lower_
                 if src is not None:
                     break
+    if src is None and n.dep_ in ("dobj", "attr") and n.head.tag_.startswith("VB"):
+        # "Sanders voiced support for ...", "she is a longtime supporter of Clinton": the
+        # subject of the verb the noun completes
+        src, how = _subject(n.head), "vsubj"
     if src is None:
         return None
     ids: set[int] = set()

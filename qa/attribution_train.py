@@ -54,10 +54,14 @@ def parse_all(rows: list[dict], cache: str | None):
     for r in rows:
         for s, e in split_spans(r["text"]):
             meta.append((r["id"], s))
-            texts.append(r["text"][s:e])
+            texts.append(lex.recase_headline(r["text"][s:e]))  # as qa.attribution parses
     if cache and Path(cache).exists():
         docs = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
         if len(docs) == len(texts):
+            stale = [i for i, (d, t) in enumerate(zip(docs, texts, strict=True)) if d.text != t]
+            for i, d in zip(stale, nlp.pipe([texts[i] for i in stale],
+                                            disable=["ner", "attribute_ruler"]), strict=True):
+                docs[i] = d  # a cache written before a change in what is parsed
             return [(a, s, d) for (a, s), d in zip(meta, docs, strict=True)]
     docs = []
     for i, d in enumerate(nlp.pipe(texts, disable=["ner", "attribute_ruler"], batch_size=128)):
@@ -72,7 +76,7 @@ def parse_all(rows: list[dict], cache: str | None):
     return [(a, s, d) for (a, s), d in zip(meta, docs, strict=True)]
 
 
-MIN_VERB_HITS = 3  # a verb seen inside gold cues this often becomes a candidate cue
+MIN_VERB_HITS = 1  # a verb seen inside a gold cue (once is enough) becomes a candidate cue
 
 
 def learn_priors(rows: list[dict], parsed) -> dict[str, float]:

@@ -387,3 +387,34 @@ def test_source_of_a_purpose_clause_and_a_learned_prepositional_cue():
     # "in" + "poll" is a cue learned from PolNeAR train (p:in|poll), not a hand rule
     assert ("a new NBC News poll", "In", "Clinton leads Trump by five points") in _rels(
         "In a new NBC News poll released Monday, Clinton leads Trump by five points.")
+
+
+def _rule_rels(text):
+    """Every relation the dependency rules propose for one sentence, before the filter."""
+    from qa.attribution_rules import sentence_relations
+
+    doc = next(iter(attribution._parse([text])))
+    return [(r.source_text, r.cue_text.lower(),
+             text[r.content[0]:r.content[1]] if r.content else None)
+            for r in sentence_relations(doc)]
+
+
+def test_passive_agent_holds_the_passive_subject():
+    text = "Her view is shared by Sen. Elizabeth Warren and other liberal lawmakers."
+    assert ("Sen. Elizabeth Warren and other liberal lawmakers", "is shared",
+            "Her view") in _rule_rels(text)
+
+
+def test_title_case_headline_is_parsed_with_its_cue_lower_cased():
+    from qa.attribution_lexicon import recase_headline
+
+    head = "Pence Endorses Paul Ryan With Trump’s Blessing"
+    assert recase_headline(head) == "Pence endorses Paul Ryan with Trump’s Blessing"
+    assert recase_headline("Pence endorsed Paul Ryan.") == "Pence endorsed Paul Ryan."
+    assert any(s == "Pence" and c == "endorses" for s, c, _ in _rule_rels(head))
+
+
+def test_statement_noun_completing_a_verb_takes_the_verb_subject():
+    rels = _rule_rels("Sanders voiced strong support for the nuclear deal on Tuesday.")
+    assert any(s == "Sanders" and c == "support" and "the nuclear deal" in (t or "")
+               for s, c, t in rels)
