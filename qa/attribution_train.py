@@ -1,4 +1,4 @@
-"""Train the attribution cue filter on PolNeAR train: one command, about 5 minutes on 2 cores.
+"""Train the attribution cue filter on PolNeAR train: one command, 5-9 minutes on 2 cores.
 
     python -m qa.attribution_train                       # writes qa/data/attribution_cues.json
     python -m qa.attribution_train --train FILE --out FILE --cache /tmp/polnear-train.spacy
