@@ -822,17 +822,44 @@ def _similarity(info: QuestionInfo, spans: list[Span], X: np.ndarray, encoder) -
     if not len(spans) or encoder is None:
         return
     focus = info.focus_of or info.focus
-    texts = [sp.text for sp in spans] + [info.text] + ([focus] if focus else [])
+    enc = [i for i, sp in enumerate(spans) if sp.label not in DERIVED]
+    texts = [spans[i].text for i in enc] + [info.text] + ([focus] if focus else [])
     vec = VECS.vectors(texts, encoder)
-    C = np.vstack([vec[sp.text] for sp in spans])
+    C = np.vstack([vec[spans[i].text] for i in enc]) if enc else np.zeros((0, 1))
     col = {k: i for i, k in enumerate(FEATURES)}
-    sq = C @ vec[info.text]
-    X[:, col["sim_q"]] = sq
-    X[:, col["sim_q_gap"]] = sq - sq.max()
-    if focus:
-        sf = C @ vec[focus]
-        X[:, col["sim_focus"]] = sf
-        X[:, col["sim_focus_gap"]] = sf - sf.max()
+    for name, target in (("sim_q", info.text), ("sim_focus", focus)):
+        if not target:
+            continue
+        v = np.zeros(len(spans), np.float32)
+        if enc:
+            v[enc] = C @ vec[target]
+            _derive(spans, enc, v)
+        X[:, col[name]] = v
+        X[:, col[name + "_gap"]] = v - v.max()
+
+
+# phrase candidates whose meaning features come from the encoded candidates around them
+# (the encoder call is most of the reader's time, so they add no phrases to embed)
+DERIVED = frozenset(["PP", "VP", "CL", "COORD", "CORE", "NUMN"])
+
+
+def _derive(spans: list[Span], enc: list[int], v: np.ndarray) -> None:
+    """Fill ``v`` for the :data:`DERIVED` spans: the best value among the encoded spans of
+    the same passage inside it, else that of the shortest encoded span holding it, else 0."""
+    by_p: dict[int, list[int]] = {}
+    for i in enc:
+        by_p.setdefault(spans[i].passage, []).append(i)
+    for j, sp in enumerate(spans):
+        if sp.label not in DERIVED:
+            continue
+        near = by_p.get(sp.passage, [])
+        inner = [v[i] for i in near if sp.start <= spans[i].start and spans[i].end <= sp.end]
+        if inner:
+            v[j] = max(inner)
+            continue
+        outer = [i for i in near if spans[i].start <= sp.start and sp.end <= spans[i].end]
+        if outer:
+            v[j] = v[min(outer, key=lambda i: spans[i].end - spans[i].start)]
 
 
 def answer_mask(kind: str, X: np.ndarray) -> np.ndarray:
