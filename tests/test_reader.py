@@ -100,7 +100,8 @@ def _phrases(text: str) -> dict[str, str]:
     from qa.reader import phrase_candidates
 
     doc = get_nlp()(text)
-    return {doc.text[s:e]: lab for (s, e), lab in phrase_candidates(doc).items()}
+    kinds = ("PP", "VP", "CL", "COORD", "NUMN", "ADJ", "CORE")
+    return {doc.text[s:e]: lab for (s, e), lab in phrase_candidates(doc, kinds=kinds).items()}
 
 
 def test_phrase_candidates_cover_verb_phrases_clauses_and_coordination():
@@ -115,8 +116,8 @@ def test_phrase_candidates_cover_verb_phrases_clauses_and_coordination():
 
 
 def test_phrase_candidates_reach_the_reader():
-    text = "They were executed by the Church for Lutheran views in 1523."
+    text = "Priestley is given priority because his work was published first."
     p = Passage(article_id="a", text=text, start=0, end=len(text), position=0, score=0.6)
     spans, _ = FeatureReader(encoder=False).featurize(
-        analyse("Why were they executed by the Church?"), [p])
-    assert "for Lutheran views" in {sp.text for sp in spans}
+        analyse("Why is Priestley given priority?"), [p])
+    assert "his work was published first" in {sp.text for sp in spans}
