@@ -200,7 +200,8 @@ PHRASES = ("CL", "COORD", "NUMN", "ADJ")
 
 
 def phrase_candidates(doc, max_len: int = 16, kinds=PHRASES) -> dict[tuple[int, int], str]:
-    """Phrase-level candidates beside entities and noun chunks, from the parse alone:
+    """Phrase-level candidates beside entities and noun chunks, from the parse alone (only
+    the ``kinds`` asked for; the reader asks for :data:`PHRASES`):
 
     * ``PP``: a prepositional phrase ("for Lutheran views", "between P and PSPACE");
     * ``VP``: a verb with its negation/auxiliaries and right-hand complements, whole and up
