@@ -177,6 +177,8 @@ def candidates(doc, kind: str) -> list[tuple[int, int, str]]:
                     s, e = first.idx, sub[-1].idx + len(sub[-1].text)
                     if text[s:e].strip() and text[e - 1] not in ",;(":
                         out.setdefault((s, e), "SUB")
+    for (s, e), lab in phrase_candidates(doc).items():
+        out.setdefault((s, e), lab)
     clean = {}
     for (s, e), lab in out.items():
         s, e = tidy(text, s, e)
@@ -186,6 +188,95 @@ def candidates(doc, kind: str) -> list[tuple[int, int, str]]:
 
 
 _MOD_DEPS = ("amod", "compound", "nmod", "nummod", "poss", "npadvmod", "quantmod")
+# a verb's right-hand dependents that belong to its phrase ("married outside their ...")
+_VP_DEPS = ("dobj", "prep", "advmod", "acomp", "xcomp", "attr", "oprd", "dative", "prt",
+            "npadvmod", "agent", "ccomp")
+_CLAUSE_DEPS = ("advcl", "ccomp", "xcomp", "csubj", "csubjpass", "pcomp")
+
+
+# the phrase kinds the reader proposes: prepositional and verb phrases and stripped noun
+# chunks raise the best candidate's F1 too, but as many distractors cost held-out F1
+PHRASES = ("CL", "COORD", "NUMN", "ADJ")
+
+
+def phrase_candidates(doc, max_len: int = 16, kinds=PHRASES) -> dict[tuple[int, int], str]:
+    """Phrase-level candidates beside entities and noun chunks, from the parse alone (only
+    the ``kinds`` asked for; the reader asks for :data:`PHRASES`):
+
+    * ``PP``: a prepositional phrase ("for Lutheran views", "between P and PSPACE");
+    * ``VP``: a verb with its negation/auxiliaries and right-hand complements, whole and up
+      to its first complement ("married outside their immediate French communities");
+    * ``CL``: a subordinate clause, with and without its opening conjunction ("because his
+      work was published first" / "his work was published first", "to coordinate ...");
+    * ``COORD``: coordinated noun phrases ("Robert Lane and Benjamin Vail");
+    * ``NUMN``: a number with the noun it counts ("515 million years", "ten years");
+    * ``ADJ``: a predicative adjective ("are not monophyletic");
+    * ``CORE``: a noun chunk without a leading possessive or adjectives ("their adjacency
+      matrices" -> "adjacency matrices", "traditional visor helmet" -> "visor helmet").
+
+    >>> from qa.nlp import get_nlp                                     # doctest: +SKIP
+    >>> d = get_nlp()("They often married outside their French communities.")  # doctest: +SKIP
+    >>> sorted(d.text[s:e] for (s, e), lab in phrase_candidates(d).items()
+    ...        if lab == "VP")                                         # doctest: +SKIP
+    ['married outside their French communities']
+    """
+    out: dict[tuple[int, int], str] = {}
+    toks = list(doc)
+
+    def add(a: int, b: int, lab: str) -> None:  # tokens a..b inclusive
+        if lab in kinds and 0 <= a <= b < len(toks) and b - a < max_len:
+            out.setdefault((toks[a].idx, toks[b].idx + len(toks[b].text)), lab)
+
+    chunk_of: dict[int, tuple[int, int]] = {}
+    for nc in doc.noun_chunks:
+        for t in nc:
+            chunk_of[t.i] = (nc.start, nc.end - 1)
+        a, b = nc.start, nc.end - 1
+        while a < b and (toks[a].pos_ == "DET" or toks[a].tag_ == "PRP$"
+                         or toks[a].dep_ == "poss"):
+            a += 1
+        if (a, b) != (nc.start, nc.end - 1) and toks[a - 1].tag_ == "PRP$":
+            add(a, b, "CORE")
+        c = b
+        while c > a and toks[c - 1].dep_ == "compound":
+            c -= 1
+        if c > a:
+            add(c, b, "CORE")
+    for t in toks:
+        dep, pos = t.dep_, t.pos_
+        if dep == "prep" and any(c.dep_ in ("pobj", "pcomp") for c in t.children):
+            add(t.i, t.right_edge.i, "PP")
+        if pos in ("VERB", "AUX") and dep not in ("amod", "compound", "aux", "auxpass"):
+            left = [c for c in t.lefts if c.dep_ in ("aux", "auxpass", "neg")
+                    and c.i >= t.i - 3]
+            a = left[0].i if left else t.i
+            right = [c for c in t.rights if c.dep_ in _VP_DEPS]
+            if right:
+                add(a, right[0].right_edge.i, "VP")
+                add(a, right[-1].right_edge.i, "VP")
+        if dep in _CLAUSE_DEPS and pos in ("VERB", "AUX"):
+            a, b = t.left_edge.i, t.right_edge.i
+            add(a, b, "CL")
+            if toks[a].dep_ == "mark" and a < b:
+                add(a + 1, b, "CL")
+        if pos in ("NOUN", "PROPN") and t.i in chunk_of:
+            conj = [c for c in t.rights if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")
+                    and c.i in chunk_of]
+            if conj:
+                a = chunk_of[t.i][0]
+                last = conj[-1]
+                while True:
+                    more = [c for c in last.rights if c.dep_ == "conj" and c.i in chunk_of]
+                    if not more:
+                        break
+                    last = more[-1]
+                add(a, chunk_of[last.i][1], "COORD")
+        if dep == "nummod" and t.head.i > t.i:
+            add(t.i, t.head.i, "NUMN")
+            add(t.left_edge.i, t.head.i, "NUMN")
+        if pos == "ADJ" and dep in ("acomp", "attr", "oprd", "conj", "ccomp", "xcomp"):
+            add(t.i, t.i, "ADJ")
+    return out
 
 
 def question_candidates(info: QuestionInfo, dv: DocView, base: list[tuple[int, int, str]]
@@ -288,7 +379,8 @@ FEATURES = (
     "sim_q", "sim_q_gap", "sim_focus", "sim_focus_gap",
 )
 _TYPE_MATCH = FEATURES.index("type_match")
-_LABS = ("person", "org", "place", "date", "num", "np", "sub", "mod", "other")
+_LABS = ("person", "org", "place", "date", "num", "np", "sub", "mod", "pp", "vp", "cl",
+         "coord", "numn", "adj", "core", "other")
 _KGROUPS = ("quantity", "person", "date", "place", "clause")
 FEATURES = FEATURES + tuple(f"lab_{a}" for a in _LABS) + tuple(
     f"x_{k}_{a}" for k in _KGROUPS for a in _LABS)
@@ -298,7 +390,8 @@ def _lab(label: str) -> str:
     return {"PERSON": "person", "ORG": "org", "NORP": "org", "GPE": "place", "LOC": "place",
             "FAC": "place", "DATE": "date", "TIME": "date", "CARDINAL": "num", "QTY": "num",
             "QUANTITY": "num", "MONEY": "num", "PERCENT": "num", "NP": "np",
-            "SUB": "sub", "MOD": "mod"}.get(label.removeprefix("TRIM:"), "other")
+            "SUB": "sub", "MOD": "mod", "PP": "pp", "VP": "vp", "CL": "cl",
+            "COORD": "coord", "NUMN": "numn", "ADJ": "adj", "CORE": "core"}.get(label.removeprefix("TRIM:"), "other")
 
 
 def _kgroup(kind: str) -> str:
@@ -421,7 +514,7 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
     dep = dv.dep[head] if head is not None else ""
     kind = info.kind if info.kind != "speaker" else "person"
     want = KIND_LABELS.get(kind, set())
-    is_ent = label not in ("NP", "SUB", "QTY", "MOD")
+    is_ent = label in LABEL_GROUP
     type_match = float(label in want or (label == "QTY" and kind == "quantity"))
     n = te - ts
     attached = same_role = prep_match = 0.0
@@ -735,17 +828,44 @@ def _similarity(info: QuestionInfo, spans: list[Span], X: np.ndarray, encoder) -
     if not len(spans) or encoder is None:
         return
     focus = info.focus_of or info.focus
-    texts = [sp.text for sp in spans] + [info.text] + ([focus] if focus else [])
+    enc = [i for i, sp in enumerate(spans) if sp.label not in DERIVED]
+    texts = [spans[i].text for i in enc] + [info.text] + ([focus] if focus else [])
     vec = VECS.vectors(texts, encoder)
-    C = np.vstack([vec[sp.text] for sp in spans])
+    C = np.vstack([vec[spans[i].text] for i in enc]) if enc else np.zeros((0, 1))
     col = {k: i for i, k in enumerate(FEATURES)}
-    sq = C @ vec[info.text]
-    X[:, col["sim_q"]] = sq
-    X[:, col["sim_q_gap"]] = sq - sq.max()
-    if focus:
-        sf = C @ vec[focus]
-        X[:, col["sim_focus"]] = sf
-        X[:, col["sim_focus_gap"]] = sf - sf.max()
+    for name, target in (("sim_q", info.text), ("sim_focus", focus)):
+        if not target:
+            continue
+        v = np.zeros(len(spans), np.float32)
+        if enc:
+            v[enc] = C @ vec[target]
+            _derive(spans, enc, v)
+        X[:, col[name]] = v
+        X[:, col[name + "_gap"]] = v - v.max()
+
+
+# phrase candidates whose meaning features come from the encoded candidates around them
+# (the encoder call is most of the reader's time, so they add no phrases to embed)
+DERIVED = frozenset(["PP", "VP", "CL", "COORD", "CORE", "NUMN"])
+
+
+def _derive(spans: list[Span], enc: list[int], v: np.ndarray) -> None:
+    """Fill ``v`` for the :data:`DERIVED` spans: the best value among the encoded spans of
+    the same passage inside it, else that of the shortest encoded span holding it, else 0."""
+    by_p: dict[int, list[int]] = {}
+    for i in enc:
+        by_p.setdefault(spans[i].passage, []).append(i)
+    for j, sp in enumerate(spans):
+        if sp.label not in DERIVED:
+            continue
+        near = by_p.get(sp.passage, [])
+        inner = [v[i] for i in near if sp.start <= spans[i].start and spans[i].end <= sp.end]
+        if inner:
+            v[j] = max(inner)
+            continue
+        outer = [i for i in near if spans[i].start <= sp.start and sp.end <= spans[i].end]
+        if outer:
+            v[j] = v[min(outer, key=lambda i: spans[i].end - spans[i].start)]
 
 
 def answer_mask(kind: str, X: np.ndarray) -> np.ndarray:

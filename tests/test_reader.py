@@ -93,3 +93,31 @@ def test_reader_json_with_trees_round_trips():
     X = _fake_examples(3, seed=5)[0]["X"]
     assert np.allclose(FeatureReader(weights=back, encoder=False).scores(X),
                        FeatureReader(weights=w, encoder=False).scores(X))
+
+
+def _phrases(text: str) -> dict[str, str]:
+    from qa.nlp import get_nlp
+    from qa.reader import phrase_candidates
+
+    doc = get_nlp()(text)
+    kinds = ("PP", "VP", "CL", "COORD", "NUMN", "ADJ", "CORE")
+    return {doc.text[s:e]: lab for (s, e), lab in phrase_candidates(doc, kinds=kinds).items()}
+
+
+def test_phrase_candidates_cover_verb_phrases_clauses_and_coordination():
+    got = _phrases("The settlers often married outside their immediate French communities.")
+    assert got.get("married outside their immediate French communities") == "VP"
+    assert got.get("immediate French communities") == "CORE"  # without "their"
+    got = _phrases("Tesla partnered with two businessmen, Robert Lane and Benjamin Vail.")
+    assert "Robert Lane and Benjamin Vail" in got
+    got = _phrases("Priestley is given priority because his work was published first.")
+    assert "his work was published first" in got  # the clause without "because"
+    assert "because his work was published first" in got
+
+
+def test_phrase_candidates_reach_the_reader():
+    text = "Priestley is given priority because his work was published first."
+    p = Passage(article_id="a", text=text, start=0, end=len(text), position=0, score=0.6)
+    spans, _ = FeatureReader(encoder=False).featurize(
+        analyse("Why is Priestley given priority?"), [p])
+    assert "his work was published first" in {sp.text for sp in spans}
