@@ -231,6 +231,8 @@ def phrase_candidates(doc, max_len: int = 16, kinds=PHRASES) -> dict[tuple[int, 
     for nc in doc.noun_chunks:
         for t in nc:
             chunk_of[t.i] = (nc.start, nc.end - 1)
+        if "CORE" not in kinds:
+            continue
         a, b = nc.start, nc.end - 1
         while a < b and (toks[a].pos_ == "DET" or toks[a].tag_ == "PRP$"
                          or toks[a].dep_ == "poss"):
@@ -244,9 +246,10 @@ def phrase_candidates(doc, max_len: int = 16, kinds=PHRASES) -> dict[tuple[int, 
             add(c, b, "CORE")
     for t in toks:
         dep, pos = t.dep_, t.pos_
-        if dep == "prep" and any(c.dep_ in ("pobj", "pcomp") for c in t.children):
+        if "PP" in kinds and dep == "prep" and any(c.dep_ in ("pobj", "pcomp") for c in t.children):
             add(t.i, t.right_edge.i, "PP")
-        if pos in ("VERB", "AUX") and dep not in ("amod", "compound", "aux", "auxpass"):
+        if "VP" in kinds and pos in ("VERB", "AUX") and dep not in ("amod", "compound", "aux",
+                                                                    "auxpass"):
             left = [c for c in t.lefts if c.dep_ in ("aux", "auxpass", "neg")
                     and c.i >= t.i - 3]
             a = left[0].i if left else t.i
