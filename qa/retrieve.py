@@ -41,7 +41,7 @@ from qa.index import Index, SegmentInfo, SegmentReader, default_index_path, text
 from qa.models import Passage, SourceRef
 
 MAX_QUESTION_CHARS = 2000
-CANDIDATES = 50  # per method and segment (at least; 4k when k is larger)
+CANDIDATES = 50  # per method and segment (at least; see per_segment)
 NEAR_COSINE = 0.95  # near-duplicate sentences: this close in vector space ...
 NEAR_JACCARD = 0.7  # ... and sharing this share of their words
 QUERY_CACHE = 256  # question vectors kept per encoder (a chat turn retrieves more than once)
@@ -285,6 +285,17 @@ class _Candidates:
     neighbours: dict[str, np.ndarray]  # qa.rerank.NEIGHBOUR cosines, for the reranker
 
 
+def per_segment(k: int, segments: int) -> int:
+    """Candidates per method and segment for ``k`` passages: :data:`CANDIDATES`, or
+    ``4 k`` shared out over the segments when that is more (folding near duplicates may
+    take many candidates for one passage; ten segments of 50 already give 500).
+
+    >>> per_segment(10, 1), per_segment(20, 1), per_segment(20, 10), per_segment(400, 10)
+    (50, 80, 50, 160)
+    """
+    return max(CANDIDATES, -(-4 * k // max(segments, 1)))
+
+
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
     """Rows of the ``n`` highest positive scores (unordered)."""
     nz = np.flatnonzero(scores > 0)
@@ -522,7 +533,7 @@ def retrieve(
     names = rank.FEATURES
     with idx.lock:
         masks = {info.name: f.mask(seg, live) for info, seg, live in idx.segments}
-        pool = candidates(q, idx, f, max(CANDIDATES, 4 * k), masks)
+        pool = candidates(q, idx, f, per_segment(k, len(idx.segments)), masks)
         if pool is None:
             return []
         cands, feats, owner, local, vecs = (pool.cands, pool.features, pool.owner,
