@@ -45,7 +45,7 @@ from qa.models import Attribution
 from qa.sentences import split_spans
 
 # bump when extraction changes, so `factcheck info` asks for `factcheck rebuild`
-VERSION = "5"
+VERSION = "6"
 
 Span = tuple[int, int]
 INDEX_CLASSES = {"speech", "belief", "according", "colon"}  # what attributes a sentence
@@ -60,14 +60,17 @@ def _parse(texts: list[str]):
                     batch_size=64)
 
 
-def _keep(r: Raw) -> float | None:
-    """The trained filter's probability for a relation it keeps (1.0 for one the rule
-    fallback keeps), ``None`` for one it drops."""
+def _keep(cands: list[tuple[int, Raw]]) -> list[float | None]:
+    """The trained filter's probability for each relation it keeps (1.0 for one the rule
+    fallback keeps), ``None`` for one it drops. The second stage sees the article's other
+    candidates (:meth:`qa.attribution_model.CueModel.rescore`)."""
     model = load_model()
-    if model is not None:
-        p = model.prob(r.extra.get("f", []))
-        return p if p >= model.threshold else None
-    return 1.0 if r.cue_class in INDEX_CLASSES and (r.source is not None) else None
+    if model is None:
+        return [1.0 if r.cue_class in INDEX_CLASSES and (r.source is not None) else None
+                for _, r in cands]
+    first = [model.prob(r.extra.get("f", [])) for _, r in cands]
+    probs = model.rescore([r for _, r in cands], first, [i for i, _ in cands])
+    return [p if p >= model.threshold else None for p in probs]
 
 
 def _overlap(a: Span | None, b: Span | None) -> int:
@@ -90,6 +93,7 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
     cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e], broad)]
     out: list[tuple[int, Raw]] = []
     kept: list[tuple[float, tuple[int, Raw]]] = []
+    found: list[tuple[int, Raw]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
             # as written: a headline was parsed with its cue words lower-cased
@@ -97,12 +101,16 @@ def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tup
             if r.source is not None:
                 r.source_text = text[r.source[0]:r.source[1]]
             neighbour_content(r, text, spans, i)
-            p = _keep(r)
-            if p is not None:
-                kept.append((p, (i, r)))
-            elif r.via_kind == "interview" and r.name:
-                r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
-                out.append((i, r))
+            found.append((i, r))
+    for (i, r), p in zip(found, _keep(found), strict=True):
+        if p is not None:
+            kept.append((p, (i, r)))
+        elif r.extra.get("clause") and r.source is not None:
+            r.extra["clause_only"] = True  # "the claim by X that ...": the clause is X's
+            out.append((i, r))
+        elif r.via_kind == "interview" and r.name:
+            r.extra["note_only"] = True  # "Bali spoke to Reuters": who, to whom
+            out.append((i, r))
     # one relation per source and content: "said ..., adding ..." over one clause
     out += [(i, r) for i, r in drop_duplicates([(p, (i, r)) for p, (i, r) in kept],
                                                key=lambda ir: ir[1])]
@@ -152,7 +160,7 @@ def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
     with_rel = {i for i, _ in rels}
     last_by_sent: dict[int, Raw] = {}
     for i, r in rels:
-        if not r.extra.get("note_only"):
+        if not r.extra.get("note_only") and not r.extra.get("clause_only"):
             last_by_sent[i] = r
     for i, r in sorted(last_by_sent.items()):
         if r.content is None or _kind(r.content, quotes) == "indirect":
@@ -178,7 +186,12 @@ def _attributions(text: str, spans: list[Span],
         if r.extra.get("note_only"):
             resolver.note(r, i)
             continue
-        res = resolver.resolve(r, i)
+        if r.extra.get("clause_only"):  # resolved without becoming a speaker in view
+            saved = list(resolver.speakers)
+            res = resolver.resolve(r, i)
+            resolver.speakers = saved
+        else:
+            res = resolver.resolve(r, i)
         content = r.content
         if content is None and i > 0:
             content = spans[i - 1]  # "So says X." attributes what came before
@@ -199,7 +212,7 @@ def extract(text: str, outlet: str | None = None,
     is accepted for symmetry with :func:`attribute_sentences` and not otherwise used.
     """
     spans = split_spans(text) if spans is None else spans
-    return [a for _, _, a in _attributions(text, spans)]
+    return [a for _, r, a in _attributions(text, spans) if not r.extra.get("clause_only")]
 
 
 def attribute_sentences(text: str, spans: list[Span],
@@ -210,9 +223,14 @@ def attribute_sentences(text: str, spans: list[Span],
     >>> [a.kind for a in attribute_sentences("The SDF began the assault.", [(0, 26)], "AFP")]
     ['unattributed']
     """
-    rels = [(i, r, a) for i, r, a in _attributions(text, spans, broad=False)
+    found = _attributions(text, spans, broad=False)
+    rels = [(i, r, a) for i, r, a in found
             if r.main and r.cue_class in INDEX_CLASSES and a.source_span is not None
             and (r.name or len((a.source or "").split()) <= MAX_DESCRIPTION_WORDS)]
+    # "World leaders responded to the claim by activists that at least 640 ...": the
+    # figure is the activists' (a statement noun with its source and a "that" clause)
+    clauses = [(i, a) for i, r, a in found if r.extra.get("clause") and a.source_span
+               and a.content_span and not r.extra.get("continued")]
     out: list[Attribution] = []
     for k, (s, e) in enumerate(spans):
         best, score = None, 0
@@ -224,6 +242,11 @@ def attribute_sentences(text: str, spans: list[Span],
                 continue
             if ov > score:
                 best, score = a, ov
+        inner = [a for i, a in clauses if i == k and (
+            best is None or best.content_span is not None
+            and best.content_span[0] <= a.cue_span[0] < best.content_span[1])]
+        if inner:
+            best = max(inner, key=lambda a: a.content_span[1] - a.content_span[0])
         out.append(best if best is not None else Attribution(
             kind="unattributed", speaker=outlet or None, resolved=True))
     return out

@@ -911,6 +911,13 @@ def _noun_cue(doc, n, offset: int) -> Raw | None:
                 how = c.lower_
                 if src is not None:
                     break
+    if src is None and n.dep_ in ("dobj", "pobj"):
+        # "denied the allegation by Amnesty that ...": the parser hangs "by Amnesty" on
+        # the verb; a by/from phrase right after the noun is still the noun's source
+        p = next((c for c in n.head.children if c.dep_ == "prep" and c.lower_ in ("by", "from")
+                  and c.i == n.right_edge.i + 1), None)
+        src = next((x for x in p.children if x.dep_ == "pobj"), None) if p else None
+        how = "by_head" if src is not None else how
     if src is None and n.dep_ in ("dobj", "attr") and n.head.tag_.startswith("VB"):
         # "Sanders voiced support for ...", "she is a longtime supporter of Clinton": the
         # subject of the verb the noun completes
@@ -921,23 +928,66 @@ def _noun_cue(doc, n, offset: int) -> Raw | None:
     for c in n.children:
         if c.dep_ == "prep" and c.lower_ in NOUN_CONTENT_PREPS or c.dep_ in ("acl", "ccomp"):
             ids |= {t.i for t in c.subtree}
+    clause = _content_clause(n, src)
+    if how == "by_head" and clause is None:
+        # "... that ..." the parser put on the verb: the clause right after the source
+        clause = next((c for c in n.head.children if c.dep_ in ("ccomp", "advcl") and
+                       c.i > src.i and _that_clause(c)), None)
+    if clause is not None:
+        ids |= {t.i for t in clause.subtree}
     ids -= {t.i for t in src.subtree}
     if not ids:
         return None
     r = Raw(cue=(n.idx + offset, n.idx + len(n) + offset), cue_text=n.text, cue_class="noun",
             prior=prior)
     _fill_source(r, src, doc, offset)
-    if r.source and doc.text[r.source[1] - offset - 2:r.source[1] - offset] in ("'s", "’s"):
-        r.source = (r.source[0], r.source[1] - 2)
-        r.source_text = (r.source_text or "")[:-2]
+    tail = doc.text[r.source[1] - offset - 2:r.source[1] - offset] if r.source else ""
+    if tail in ("'s", "’s") or tail[-1:] in ("'", "’") and src.tag_ in ("NNS", "NNPS"):
+        cut = 2 if tail in ("'s", "’s") else 1  # "Christie's praise", "the activists' claim"
+        r.source = (r.source[0], r.source[1] - cut)
+        r.source_text = (r.source_text or "")[:-cut]
+    if clause is not None:  # "the claim by X that ...": the clause is X's
+        r.extra["clause"] = True
+        r.content = _range(doc, min(t.i for t in clause.subtree),
+                           max(t.i for t in clause.subtree) + 1, offset)
+        if r.source is None or r.content is None:
+            return None
+        r.extra["f"] = _noun_features(n, src, r, lem, how, prior, True)
+        return r
     r.content = _range(doc, min(ids), max(ids) + 1, offset)
     if r.source is None or r.content is None:
         return None
-    r.extra["f"] = [f"lem={lem}", "cls=noun", f"how={how}", f"stype={r.source_type}",
-                    f"dep={n.dep_}", f"hdep={n.head.dep_}", f"lem_how={lem}|{how}",
-                    f"pb={int(prior * 10)}", f"src={src.tag_}",
-                    f"hlem={verb_lemma(n.head.text) if n.head.tag_.startswith('VB') else '-'}"]
+    r.extra["f"] = _noun_features(n, src, r, lem, how, prior, False)
     return r
+
+
+def _that_clause(c) -> bool:
+    """A finite clause opened by "that" (``mark``), or by a quotation."""
+    return any(x.dep_ == "mark" and x.lower_ == "that" for x in c.children)
+
+
+def _content_clause(n, src):
+    """The "that" clause completing a statement noun ("the claim by activists that at least
+    640 were killed", "Clinton's assertion that ..."), or ``None``."""
+    for c in n.children:
+        if c.dep_ in ("acl", "ccomp", "relcl") and c.i > n.i and _that_clause(c) and \
+                not any(x.i == c.i for x in src.subtree):
+            return c
+    if src is not None and src.head.dep_ == "prep" and src.head.head == n:
+        # "the claim by activists in the suburbs that ...": the clause hangs on the source
+        for c in src.subtree:
+            if c.dep_ in ("acl", "relcl", "ccomp") and c.i > src.i and _that_clause(c):
+                return c
+    return None
+
+
+def _noun_features(n, src, r: Raw, lem: str, how: str, prior: float,
+                   clause: bool) -> list[str]:
+    return [f"lem={lem}", "cls=noun", f"how={how}", f"stype={r.source_type}",
+            f"dep={n.dep_}", f"hdep={n.head.dep_}", f"lem_how={lem}|{how}",
+            f"pb={int(prior * 10)}", f"src={src.tag_}", f"nclause={clause}",
+            f"lem_nclause={lem}|{clause}", f"how_nclause={how}|{clause}",
+            f"hlem={verb_lemma(n.head.text) if n.head.tag_.startswith('VB') else '-'}"]
 
 
 def prep_key(t) -> str | None:

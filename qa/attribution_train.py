@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from qa import attribution_lexicon as lex
-from qa.attribution_model import drop_duplicates
+from qa.attribution_model import CONTEXT_FEATURES, context_rows, drop_duplicates
 from qa.attribution_rules import (
     neighbour_content,
     noun_lemma,
@@ -158,6 +158,7 @@ def candidates(rows: list[dict], parsed):
     for aid, off, doc in parsed:
         for c in sentence_relations(doc, off, 0.0, quotes[aid]):
             neighbour_content(c, texts[aid], spans[aid], index[aid][off])
+            c.extra["sent"] = index[aid][off]  # for the second stage's context
             out[aid].append(c)
     return out
 
@@ -192,6 +193,50 @@ def fit(X: list[list[str]], y: list[int], c: float):
     clf = LogisticRegression(C=c, max_iter=2000)
     clf.fit(M, y)
     return vec, clf
+
+
+STAGE2 = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15,
+          "min_samples_leaf": 40}  # the second stage's trees
+
+
+def context(docs, cands_by_doc, probs_by_doc):
+    """Second-stage rows (:func:`qa.attribution_model.context_rows`) of the candidates of
+    ``docs``, stacked, and each document's number of rows."""
+    import numpy as np
+
+    X, sizes = [], []
+    for r in docs:
+        cs = cands_by_doc[r["id"]]
+        X += context_rows(cs, list(probs_by_doc[r["id"]]), [c.extra["sent"] for c in cs])
+        sizes.append(len(cs))
+    return np.array(X, dtype=float).reshape(-1, len(CONTEXT_FEATURES)), sizes
+
+
+def unstack(docs, flat, sizes) -> dict:
+    out, k = {}, 0
+    for r, n in zip(docs, sizes, strict=True):
+        out[r["id"]], k = flat[k:k + n], k + n
+    return out
+
+
+def fit_stage2(X, y):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=0, **STAGE2).fit(X, y)
+
+
+def export_trees(m) -> dict:
+    """The fitted trees as plain lists (evaluated by :class:`qa.attribution_model.Trees`)."""
+    trees = []
+    for (pred,) in m._predictors:
+        n = pred.nodes
+        trees.append({"feature": [int(x) for x in n["feature_idx"]],
+                      "threshold": [float(x) for x in n["num_threshold"]],
+                      "left": [int(x) for x in n["left"]], "right": [int(x) for x in n["right"]],
+                      "leaf": [bool(x) for x in n["is_leaf"]],
+                      "value": [round(float(x), 6) for x in n["value"]]})
+    return {"baseline": float(m._baseline_prediction.ravel()[0]), "trees": trees,
+            "features": list(CONTEXT_FEATURES)}
 
 
 def source_f1(rows, cands_by_doc, probs_by_doc, thr: float) -> float:
@@ -260,15 +305,39 @@ def main(argv: list[str] | None = None) -> int:
     best = max((source_f1(rest, cands, oof, t / 100), t / 100) for t in range(20, 71, 2))
     vec, clf = fit([f for r in rest for f in feats[r["id"]]],
                    [y for r in rest for y in ys[r["id"]]], args.c)
-    held_f1 = source_f1(ho, cands, probs_for(vec, clf, ho), best[1])
-    print(f"threshold {best[1]} (out-of-fold source F1 {best[0]:.4f}); held-out fifth of "
-          f"train at that threshold: source F1 {held_f1:.4f}", file=sys.stderr)
+    p_ho = probs_for(vec, clf, ho)
+    held_f1 = source_f1(ho, cands, p_ho, best[1])
+    print(f"first stage: threshold {best[1]} (out-of-fold source F1 {best[0]:.4f}); held-out "
+          f"fifth of train at that threshold: source F1 {held_f1:.4f}", file=sys.stderr)
+
+    # the second stage, over the first stage's out-of-fold probabilities, in the same folds
+    import numpy as np
+
+    X, sizes = context(rest, cands, oof)
+    y = np.array([v for r in rest for v in ys[r["id"]]])
+    fold = np.repeat([j % 4 for j in range(len(rest))], sizes)
+    oof2 = np.zeros(len(y))
+    for k in range(4):
+        oof2[fold == k] = fit_stage2(X[fold != k], y[fold != k]).predict_proba(X[fold == k])[:, 1]
+    best2 = max((source_f1(rest, cands, unstack(rest, oof2, sizes), t / 100), t / 100)
+                for t in range(20, 71, 2))
+    Xh, sizes_h = context(ho, cands, p_ho)
+    held2 = source_f1(ho, cands, unstack(ho, fit_stage2(X, y).predict_proba(Xh)[:, 1], sizes_h),
+                      best2[1])
+    print(f"second stage: threshold {best2[1]} (out-of-fold source F1 {best2[0]:.4f}); "
+          f"held-out fifth: source F1 {held2:.4f}", file=sys.stderr)
     final = rows
     if args.holdout_out:  # a model that never saw the held-out fifth, for a pipeline check
         write_jsonl(args.holdout_out, ho)
         final = [r for r in rows if r["id"] not in held]
         print(f"held-out fifth written to {args.holdout_out}; fitting on the other "
               f"{len(final)} articles only", file=sys.stderr)
+    else:  # the held-out fifth's first-stage probabilities are out-of-sample too
+        Xh_y = np.array([v for r in ho for v in ys[r["id"]]])
+        X, y = np.vstack([X, Xh]), np.concatenate([y, Xh_y])
+    stage2 = export_trees(fit_stage2(X, y))
+    stage2.update(threshold=best2[1], oof_source_f1=round(best2[0], 4),
+                  heldout_source_f1=round(held2, 4))
     vec, clf = fit([f for r in final for f in feats[r["id"]]],
                    [y for r in final for y in ys[r["id"]]], args.c)
     weights = {name: round(float(w), 4) for name, w in zip(vec.get_feature_names_out(),
@@ -276,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                if abs(w) >= 1e-3}
     out = {"version": time.strftime("%Y%m%d"), "trained_on": Path(args.train).name,
            "heldout_source_f1": round(held_f1, 4), "threshold": best[1],
+           "oof_source_f1": round(best[0], 4), "stage2": stage2,
            "fitted_without_heldout": bool(args.holdout_out),
            "bias": round(float(clf.intercept_[0]), 4), "priors": priors, "weights": weights}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

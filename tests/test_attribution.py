@@ -418,3 +418,25 @@ def test_statement_noun_completing_a_verb_takes_the_verb_subject():
     rels = _rule_rels("Sanders voiced strong support for the nuclear deal on Tuesday.")
     assert any(s == "Sanders" and c == "support" and "the nuclear deal" in (t or "")
                for s, c, t in rels)
+
+
+@pytest.mark.parametrize("weights", [True, False])
+def test_content_clause_of_a_statement_noun_takes_the_nouns_source(weights, monkeypatch):
+    if not weights:  # the rule fallback too
+        monkeypatch.setattr(attribution, "load_model", lambda: None)
+    # the figure is the activists' claim, not the world leaders' response to it
+    from qa.sentences import split_spans
+
+    text = ("World leaders have responded to the claim by activists in the Damascus suburbs "
+            "that at least 640 people were killed in the attack. "
+            "Officials dismissed Amnesty's claim that prisoners were tortured. "
+            "Ministers rejected the activists' claim that 640 people died. "
+            "The government said the talks had failed.")
+    spans = split_spans(text)
+    atts = attribution.attribute_sentences(text, spans, "AFP")
+    assert atts[0].source.startswith("activists") and atts[0].cue == "claim"
+    s, e = atts[0].content_span
+    assert text[s:e].startswith("that at least 640 people were killed")
+    assert (atts[1].source, atts[1].cue) == ("Amnesty", "claim")
+    assert atts[2].source == "the activists"
+    assert (atts[3].source, atts[3].cue) == ("The government", "said")  # no noun: unchanged
