@@ -11,6 +11,15 @@ Folds are by article: each fold is scored with weights fitted on the other artic
 
     python bench/tune_rerank.py                    # xquad_dev, 6 folds; writes the weights
     python bench/tune_rerank.py --dry-run --json   # report only
+    python bench/tune_rerank.py --dry-run --splits 7   # held-out mean over 7 fold splits
+
+A gain of a few questions on one fold split is often noise: ``--splits N`` also reports the
+held-out recall averaged over N assignments of articles to folds (the first is the usual one).
+"Reader view" is what the answer reader gets from retrieval: ``qa.answer`` reads the first
+``FETCH`` passages in retrieval order and the reader parses the ``passages`` best of them by
+fused score (``qa.reader.fusion_view``), so a reranker change reaches the reader only through
+which passages enter the first ``FETCH``; its recall is the share of questions whose read
+passages hold an answer.
 
 Also reports, with the weights fitted on all of xquad_dev, the recall on the other QA sets
 (newsqa_sample, seed_dev): they are never fitted on.
@@ -29,7 +38,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import inspect  # noqa: E402
+
 from qa import rank, rerank  # noqa: E402
+from qa.answer import FETCH  # noqa: E402
 from qa.evaluate import build_temp_index, contains_answer, read_jsonl  # noqa: E402
 from qa.retrieve import CANDIDATES, candidates, clean_question  # noqa: E402
 from qa.train import listwise_loss  # noqa: E402
@@ -87,6 +99,57 @@ def recall(X, Y, model, ks=(1, 5, 10)) -> dict[str, float]:
     return {f"recall@{k}": round(hits[k] / max(len(X), 1), 4) for k in ks}
 
 
+def reader_view(X, Y, model, fetch: int = FETCH, read: int | None = None) -> float:
+    """Share of lists whose reader view holds a relevant candidate: the ``read`` best by
+    fused score (the list's own order) among the first ``fetch`` in reranked order
+    (``model`` as in :func:`recall`; ``read`` defaults to the feature reader's passages)."""
+    if read is None:
+        from qa.reader import FeatureReader
+
+        read = inspect.signature(FeatureReader).parameters["passages"].default
+    hit = 0
+    for x, y in zip(X, Y, strict=True):
+        if model is None:
+            order = np.arange(len(y))
+        else:
+            w, mu, sd = model
+            order = np.argsort(-(((x - mu) / sd) @ w), kind="stable")
+        hit += bool(y[np.sort(order[:fetch])[:read]].any())
+    return round(hit / max(len(X), 1), 4)
+
+
+def fold_splits(arts: np.ndarray, folds: int, split: int = 0) -> list[list[str]]:
+    """Articles per fold: split 0 deals the sorted article ids round-robin, split ``s > 0``
+    deals them in an order shuffled with seed ``s``.
+
+    >>> fold_splits(np.array(["a", "b", "c", "a"]), 2)
+    [['a', 'c'], ['b']]
+    """
+    uniq = sorted(set(arts.tolist()))
+    if split:
+        np.random.default_rng(split).shuffle(uniq)
+    return [uniq[i::folds] for i in range(folds)]
+
+
+def held_out(X, Y, arts: np.ndarray, folds: int, l2: float, split: int = 0) -> dict:
+    """Held-out-fold recall (and reader view) of one fold split: each fold scored with
+    weights fitted on the other articles only."""
+    held: dict[str, float] = {}
+    view = 0.0
+    for fo in fold_splits(arts, folds, split):
+        te = np.isin(arts, fo)
+        m = fit([x for x, t in zip(X, te, strict=True) if not t],
+                [y for y, t in zip(Y, te, strict=True) if not t], l2)
+        Xt = [x for x, t in zip(X, te, strict=True) if t]
+        Yt = [y for y, t in zip(Y, te, strict=True) if t]
+        for key, v in recall(Xt, Yt, m).items():
+            held[key] = held.get(key, 0.0) + v * int(te.sum())
+        view += reader_view(Xt, Yt, m) * int(te.sum())
+    out = {key: round(v / len(X), 4) for key, v in held.items()}
+    out["reader_view"] = round(view / len(X), 4)
+    return out
+
+
 def fit(X, Y, l2: float = 1e-2):
     """(weights, mean, scale) minimising the mean softmax cross-entropy of the relevant
     candidates over standardised features."""
@@ -111,26 +174,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=6)
     ap.add_argument("--l2", type=float, default=1e-2)
+    ap.add_argument("--splits", type=int, default=1,
+                    help="also average the held-out recall over this many fold splits")
     ap.add_argument("--dry-run", action="store_true", help="do not write the weights")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     X, Y, arts, _ = lists(EVAL / SETS["xquad_dev"][0], EVAL / SETS["xquad_dev"][1])
-    uniq = sorted(set(arts))
-    folds = [uniq[i::args.folds] for i in range(args.folds)]
-    held: dict[str, float] = {}
-    for fo in folds:
-        te = np.isin(arts, fo)
-        m = fit([x for x, t in zip(X, te, strict=True) if not t],
-                [y for y, t in zip(Y, te, strict=True) if not t], args.l2)
-        r = recall([x for x, t in zip(X, te, strict=True) if t],
-                   [y for y, t in zip(Y, te, strict=True) if t], m)
-        for key, v in r.items():
-            held[key] = held.get(key, 0.0) + v * int(te.sum())
-    held = {key: round(v / len(X), 4) for key, v in held.items()}
+    held = held_out(X, Y, arts, args.folds, args.l2)
+    per_split = [held] + [held_out(X, Y, arts, args.folds, args.l2, s)
+                          for s in range(1, args.splits)]
     model = fit(X, Y, args.l2)
     res: dict = {"questions": len(X), "folds": args.folds, "depth": rerank.DEPTH,
-                 "fused": recall(X, Y, None), "held_out": held,
-                 "in_sample": recall(X, Y, model), "other_sets": {}}
+                 "fused": {**recall(X, Y, None), "reader_view": reader_view(X, Y, None)},
+                 "held_out": held,
+                 "in_sample": {**recall(X, Y, model), "reader_view": reader_view(X, Y, model)},
+                 "other_sets": {}}
+    if args.splits > 1:
+        res["held_out_splits"] = {
+            "splits": args.splits,
+            "mean": {key: round(float(np.mean([h[key] for h in per_split])), 4) for key in held},
+            "min": {key: min(h[key] for h in per_split) for key in held},
+            "max": {key: max(h[key] for h in per_split) for key in held}}
     for name in ("newsqa_sample", "seed_dev"):
         Xo, Yo, _, _ = lists(EVAL / SETS[name][0], EVAL / SETS[name][1])
         res["other_sets"][name] = {"questions": len(Xo), "fused": recall(Xo, Yo, None),
@@ -158,6 +222,10 @@ def main() -> None:
     print(f"{len(X)} questions, {args.folds} folds by article, head of {rerank.DEPTH}")
     print(f"fused order           {res['fused']}")
     print(f"reranked, held-out    {held}")
+    if args.splits > 1:
+        hs = res["held_out_splits"]
+        print(f"held-out, mean of {args.splits} fold splits {hs['mean']}")
+        print(f"  (min {hs['min']}, max {hs['max']})")
     print(f"reranked, in-sample   {res['in_sample']}")
     for name, r in res["other_sets"].items():
         print(f"{name:14s} fused {r['fused']}  reranked {r['reranked']}")
