@@ -385,8 +385,11 @@ _TYPE_MATCH = FEATURES.index("type_match")
 _LABS = ("person", "org", "place", "date", "num", "np", "sub", "mod", "pp", "vp", "cl",
          "coord", "numn", "adj", "core", "other")
 _KGROUPS = ("quantity", "person", "date", "place", "clause")
+# the question's wh-word: the kinds lump "why", "how" and "what" questions together as
+# clauses, and the trees can pair the word with the candidate's label and parse cues
+_WH_WORDS = ("what", "which", "who", "when", "where", "why", "how")
 FEATURES = FEATURES + tuple(f"lab_{a}" for a in _LABS) + tuple(
-    f"x_{k}_{a}" for k in _KGROUPS for a in _LABS)
+    f"x_{k}_{a}" for k in _KGROUPS for a in _LABS) + tuple(f"wh_{w}" for w in _WH_WORDS)
 
 
 def _lab(label: str) -> str:
@@ -629,6 +632,8 @@ def _features(info: QuestionInfo, dv: DocView, s: int, e: int, label: str, dense
         **extra,
     }
     lab, kg = _lab(label), _kgroup(info.kind)
+    if info.wh in _WH_WORDS:
+        f[f"wh_{info.wh}"] = 1.0
     f[f"lab_{lab}"] = 1.0
     f[f"x_{kg}_{lab}"] = 1.0
     return np.array([f.get(k, 0.0) for k in FEATURES], dtype=np.float32)

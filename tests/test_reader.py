@@ -38,6 +38,15 @@ def test_no_encoder_leaves_meaning_features_at_zero():
     assert np.all(X[:, cols] == 0)
 
 
+def test_wh_word_features():
+    col = {w: FEATURES.index(f"wh_{w}") for w in ("why", "what", "where")}
+    for q, w in (("Why did Luther stay at the castle?", "why"),
+                 ("What did Luther write?", "what")):
+        spans, X = FeatureReader(encoder=False).featurize(analyse(q), [_passage()])
+        assert spans and np.all(X[:, col[w]] == 1)
+        assert all(np.all(X[:, c] == 0) for k, c in col.items() if k != w)
+
+
 def _fake_examples(n: int = 120, seed: int = 0) -> list[dict]:
     """Questions of 8 candidates each, whose right candidate is the one with the largest
     ``window`` -- but only when ``kind_date`` is set; otherwise the one with the largest
