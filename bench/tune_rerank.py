@@ -85,15 +85,19 @@ def lists(corpus: Path, questions: Path, depth: int = rerank.DEPTH):
     return X, Y, np.array(arts), np.array(later)
 
 
+def _order(x: np.ndarray, model) -> np.ndarray:
+    """A list's candidates best first under ``model`` (``None``: the list's own order)."""
+    if model is None:
+        return np.arange(len(x))
+    w, mu, sd = model
+    return np.argsort(-(((x - mu) / sd) @ w), kind="stable")
+
+
 def recall(X, Y, model, ks=(1, 5, 10)) -> dict[str, float]:
     """recall@k of the reranked head (``model`` = (w, mean, scale); ``None``: fused order)."""
     hits = dict.fromkeys(ks, 0)
     for x, y in zip(X, Y, strict=True):
-        if model is None:
-            order = np.arange(len(y))
-        else:
-            w, mu, sd = model
-            order = np.argsort(-(((x - mu) / sd) @ w), kind="stable")
+        order = _order(x, model)
         for k in ks:
             hits[k] += bool(y[order[:k]].any())
     return {f"recall@{k}": round(hits[k] / max(len(X), 1), 4) for k in ks}
@@ -109,11 +113,7 @@ def reader_view(X, Y, model, fetch: int = FETCH, read: int | None = None) -> flo
         read = inspect.signature(FeatureReader).parameters["passages"].default
     hit = 0
     for x, y in zip(X, Y, strict=True):
-        if model is None:
-            order = np.arange(len(y))
-        else:
-            w, mu, sd = model
-            order = np.argsort(-(((x - mu) / sd) @ w), kind="stable")
+        order = _order(x, model)
         hit += bool(y[np.sort(order[:fetch])[:read]].any())
     return round(hit / max(len(X), 1), 4)
 

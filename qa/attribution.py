@@ -186,12 +186,8 @@ def _attributions(text: str, spans: list[Span],
         if r.extra.get("note_only"):
             resolver.note(r, i)
             continue
-        if r.extra.get("clause_only"):  # resolved without becoming a speaker in view
-            saved = list(resolver.speakers)
-            res = resolver.resolve(r, i)
-            resolver.speakers = saved
-        else:
-            res = resolver.resolve(r, i)
+        # a clause inside another statement is resolved without becoming a speaker in view
+        res = (resolver.resolve_aside if r.extra.get("clause_only") else resolver.resolve)(r, i)
         content = r.content
         if content is None and i > 0:
             content = spans[i - 1]  # "So says X." attributes what came before

@@ -310,6 +310,16 @@ class Resolver:
         self.speakers.append(sp)
         return Resolved(text, True, r.role, own_via)
 
+    def resolve_aside(self, r: Raw, sent: int) -> Resolved:
+        """:meth:`resolve` without adding to the speakers later pronouns and descriptions
+        may refer to: for a clause attributed inside another statement ("the claim by
+        activists that ...")."""
+        saved = list(self.speakers)
+        try:
+            return self.resolve(r, sent)
+        finally:
+            self.speakers = saved
+
     def _describes(self, text: str, head: str) -> Speaker | None:
         """The named speaker a description stands for, when the article makes it clear:
         "the monitor" after "the Observatory, a Britain-based monitor" (an apposition),

@@ -6,9 +6,10 @@ be a cue; this model, trained on ``polnear_train.jsonl`` by ``python -m qa.attri
 keeps those that look like real attributions (sparse features: the verb's lemma, tense, its
 place in the parse, the kind of subject and complement, and their combinations). The second
 stage (gradient-boosted trees, scikit-learn's ``HistGradientBoostingClassifier`` at training,
-evaluated here with numpy) rescores each candidate from its first-stage probability and its
-context (:func:`context_rows`): the best rival for the same content, a candidate whose content
-holds its cue, the same source in another relation, the cue class and source kind. Weights
+evaluated with numpy by :class:`qa.trees.TreeScorer`) rescores each candidate from its
+first-stage probability and its context (:func:`context_rows`): the best rival for the same
+content, a candidate whose content holds its cue, the same source in another relation, the
+cue class and source kind. Weights
 live in ``qa/data/attribution_cues.json``. Without that file every rule candidate whose cue is
 in the hand lists is kept: the rule fallback.
 
@@ -27,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from qa.attribution_lexicon import LEARNED_CUES
+from qa.trees import TreeScorer
 
 
 class CueModel:
@@ -37,9 +39,10 @@ class CueModel:
         self.weights: dict[str, float] = {k: float(v) for k, v in data.get("weights", {}).items()}
         self.threshold = float(data.get("threshold", 0.5))
         self.version = str(data.get("version", "0"))
-        self.stage2 = Trees(data["stage2"]) if data.get("stage2") else None
-        if self.stage2 is not None:
-            self.threshold = self.stage2.threshold  # what is kept is decided after stage 2
+        stage2 = data.get("stage2")
+        self.stage2 = TreeScorer(stage2, CONTEXT_FEATURES) if stage2 else None
+        if stage2:
+            self.threshold = float(stage2["keep_threshold"])  # kept: decided after stage 2
 
     def prob(self, features: list[str]) -> float:
         z = self.bias + sum(self.weights.get(f, 0.0) for f in features)
@@ -53,43 +56,8 @@ class CueModel:
         ``probs``, sentence index of each); the first-stage ones when no second stage ships."""
         if self.stage2 is None or not cands:
             return list(probs)
-        return list(self.stage2.prob(np.array(context_rows(cands, probs, sents))))
-
-
-class Trees:
-    """A boosted tree ensemble (exported from scikit-learn) evaluated with numpy: every tree
-    and every row at once, one step down per loop."""
-
-    def __init__(self, data: dict):
-        self.baseline = float(data["baseline"])
-        self.threshold = float(data["threshold"])
-        # one flat node array for all trees; roots at ``self.roots``
-        feat, thr, left, right, leaf, value, roots = [], [], [], [], [], [], []
-        for t in data["trees"]:
-            base = len(feat)
-            roots.append(base)
-            feat += t["feature"]
-            thr += t["threshold"]
-            left += [base + k for k in t["left"]]
-            right += [base + k for k in t["right"]]
-            leaf += t["leaf"]
-            value += t["value"]
-        self.roots = np.array(roots, dtype=np.int64)
-        self.feat, self.thr = np.array(feat, dtype=np.int64), np.array(thr, dtype=np.float64)
-        self.left, self.right = np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
-        self.leaf, self.value = np.array(leaf, dtype=bool), np.array(value, dtype=np.float64)
-
-    def prob(self, X: np.ndarray) -> np.ndarray:
-        node = np.repeat(self.roots[:, None], len(X), axis=1)  # (trees, rows)
-        rows = np.arange(len(X))[None, :]
-        while True:
-            inner = ~self.leaf[node]
-            if not inner.any():
-                break
-            go_left = X[rows, self.feat[node]] <= self.thr[node]
-            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
-        z = self.baseline + self.value[node].sum(axis=0)
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        z = self.stage2(np.array(context_rows(cands, probs, sents), dtype=np.float64))
+        return list(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
 
 CUE_CLASSES = ("speech", "belief", "other", "according", "colon", "noun", "prep")

@@ -34,6 +34,7 @@ from qa.attribution_rules import (
 )
 from qa.evaluate import _overlap, _source_right, read_jsonl, write_jsonl
 from qa.sentences import split_spans
+from qa.trees import trees_from_sklearn
 
 _ROOT = Path(__file__).resolve().parents[1]
 # ../shared next to the repository (a worktree sits one level deeper)
@@ -213,6 +214,8 @@ def context(docs, cands_by_doc, probs_by_doc):
 
 
 def unstack(docs, flat, sizes) -> dict:
+    """``flat`` (one value per candidate, as :func:`context` stacked them) split back into
+    ``{document id: values}``."""
     out, k = {}, 0
     for r, n in zip(docs, sizes, strict=True):
         out[r["id"]], k = flat[k:k + n], k + n
@@ -223,20 +226,6 @@ def fit_stage2(X, y):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(random_state=0, **STAGE2).fit(X, y)
-
-
-def export_trees(m) -> dict:
-    """The fitted trees as plain lists (evaluated by :class:`qa.attribution_model.Trees`)."""
-    trees = []
-    for (pred,) in m._predictors:
-        n = pred.nodes
-        trees.append({"feature": [int(x) for x in n["feature_idx"]],
-                      "threshold": [float(x) for x in n["num_threshold"]],
-                      "left": [int(x) for x in n["left"]], "right": [int(x) for x in n["right"]],
-                      "leaf": [bool(x) for x in n["is_leaf"]],
-                      "value": [round(float(x), 6) for x in n["value"]]})
-    return {"baseline": float(m._baseline_prediction.ravel()[0]), "trees": trees,
-            "features": list(CONTEXT_FEATURES)}
 
 
 def source_f1(rows, cands_by_doc, probs_by_doc, thr: float) -> float:
@@ -335,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     else:  # the held-out fifth's first-stage probabilities are out-of-sample too
         Xh_y = np.array([v for r in ho for v in ys[r["id"]]])
         X, y = np.vstack([X, Xh]), np.concatenate([y, Xh_y])
-    stage2 = export_trees(fit_stage2(X, y))
-    stage2.update(threshold=best2[1], oof_source_f1=round(best2[0], 4),
+    stage2 = trees_from_sklearn(fit_stage2(X, y), list(CONTEXT_FEATURES), digits=6)
+    stage2.update(keep_threshold=best2[1], oof_source_f1=round(best2[0], 4),
                   heldout_source_f1=round(held2, 4))
     vec, clf = fit([f for r in final for f in feats[r["id"]]],
                    [y for r in final for y in ys[r["id"]]], args.c)

@@ -44,6 +44,7 @@ import numpy as np
 from qa.models import Passage
 from qa.quantities import find_quantities
 from qa.question import STOP, QuestionInfo, stem
+from qa.trees import TreeScorer
 
 DATA = Path(__file__).with_name("data")
 READER_WEIGHTS = DATA / "reader.json"
@@ -717,7 +718,7 @@ class FeatureReader:
         self.mean = np.array([w.get("mean", {}).get(k, 0.0) for k in FEATURES], np.float32)
         self.scale = np.array([w.get("scale", {}).get(k, 1.0) for k in FEATURES], np.float32)
         self.conf = np.array([w.get("confidence", {}).get(k, 0.0) for k in CONF_FEATURES])
-        self.trees = TreeScorer(w["trees"]) if w.get("trees") else None
+        self.trees = TreeScorer(w["trees"], FEATURES) if w.get("trees") else None
         self.tree_weight = float(w.get("tree_weight", 1.0))
         self.n_passages = passages
         self.context = context
@@ -890,68 +891,6 @@ def answer_mask(kind: str, X: np.ndarray) -> np.ndarray:
         if typed.any():
             keep = typed
     return keep
-
-
-class TreeScorer:
-    """The log-odds of a boosted-tree ensemble (``P(candidate F1 >= 0.5)``), evaluated with
-    numpy: every tree is a run of nodes in flat arrays (``feature`` -1 marks a leaf; a row
-    goes left when ``X[feature] <= threshold``), all trees walked at once.
-
-    >>> t = TreeScorer({"features": ["len"], "baseline": 0.5, "roots": [0],
-    ...                 "feature": [0, -1, -1], "threshold": [1.0, 0, 0],
-    ...                 "left": [1, 0, 0], "right": [2, 0, 0], "value": [0, -1.0, 2.0]})
-    >>> col = FEATURES.index("len"); X = np.zeros((2, len(FEATURES))); X[1, col] = 3
-    >>> t(X).tolist()
-    [-0.5, 2.5]
-    """
-
-    def __init__(self, d: dict):
-        cols = [FEATURES.index(k) if k in FEATURES else 0 for k in d["features"]]
-        feat = np.asarray(d["feature"], dtype=np.int64)
-        # a tree node on a feature this version does not compute reads column 0 (bias)
-        self.col = np.where(feat >= 0, np.asarray(cols)[np.maximum(feat, 0)], -1)
-        self.threshold = np.asarray(d["threshold"], dtype=np.float64)
-        self.left = np.asarray(d["left"], dtype=np.int64)
-        self.right = np.asarray(d["right"], dtype=np.int64)
-        self.value = np.asarray(d["value"], dtype=np.float64)
-        self.roots = np.asarray(d["roots"], dtype=np.int64)
-        self.baseline = float(d.get("baseline", 0.0))
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        if not len(X) or not len(self.roots):
-            return np.full(len(X), self.baseline)
-        node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
-        rows = np.arange(len(X))[:, None]
-        while True:
-            c = self.col[node]
-            inner = c >= 0
-            if not inner.any():
-                break
-            x = X[rows, np.where(inner, c, 0)]
-            nxt = np.where(x <= self.threshold[node], self.left[node], self.right[node])
-            node = np.where(inner, nxt, node)
-        return self.baseline + self.value[node].sum(1)
-
-
-def trees_from_sklearn(model, features: list[str]) -> dict:
-    """A fitted scikit-learn ``HistGradientBoostingClassifier`` (binary, numeric features)
-    as the plain arrays :class:`TreeScorer` reads."""
-    out: dict = {"features": list(features),
-                 "baseline": float(np.ravel(model._baseline_prediction)[0]),
-                 "roots": [], "feature": [], "threshold": [], "left": [], "right": [],
-                 "value": []}
-    for (pred,) in model._predictors:
-        nodes = pred.nodes
-        off = len(out["feature"])
-        out["roots"].append(off)
-        for nd in nodes:
-            leaf = bool(nd["is_leaf"])
-            out["feature"].append(-1 if leaf else int(nd["feature_idx"]))
-            out["threshold"].append(0.0 if leaf else float(nd["num_threshold"]))
-            out["left"].append(0 if leaf else off + int(nd["left"]))
-            out["right"].append(0 if leaf else off + int(nd["right"]))
-            out["value"].append(float(nd["value"]) if leaf else 0.0)
-    return out
 
 
 CONF_FEATURES = ("bias", "z", "margin", "p", "type_match", "names_cover", "sent_cover",

@@ -109,12 +109,13 @@ TREE_WEIGHT = 1.0  # the trees' log-odds are added to the softmax score at this 
 def fit_trees(examples: list[dict], **params) -> dict:
     """A boosted-tree ensemble (scikit-learn ``HistGradientBoostingClassifier``) for
     P(candidate F1 >= 0.5) over the same features, as the arrays
-    :class:`qa.reader.TreeScorer` reads. The trees see the features unscaled and can combine
+    :class:`qa.trees.TreeScorer` reads. The trees see the features unscaled and can combine
     them (a cue that matters only for some kinds of question, or only past a threshold),
     which the linear ranker cannot."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from qa.reader import FEATURES, trees_from_sklearn
+    from qa.reader import FEATURES
+    from qa.trees import trees_from_sklearn
 
     exs = [e for e in examples if len(e["spans"])]
     X = np.vstack([e["X"] for e in exs]).astype(np.float64)

@@ -69,13 +69,13 @@ def _fake_examples(n: int = 120, seed: int = 0) -> list[dict]:
 def test_tree_scorer_reproduces_sklearn():
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from qa.reader import TreeScorer, trees_from_sklearn
+    from qa.trees import TreeScorer, trees_from_sklearn
 
     exs = _fake_examples(60)
     X = np.vstack([e["X"] for e in exs]).astype(np.float64)
     y = np.concatenate([e["f1"] for e in exs]).astype(int)
     m = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=0).fit(X, y)
-    t = TreeScorer(trees_from_sklearn(m, list(FEATURES)))
+    t = TreeScorer(trees_from_sklearn(m, list(FEATURES)), FEATURES)
     assert np.allclose(t(X.astype(np.float32)), m.decision_function(X), atol=1e-5)
 
 
