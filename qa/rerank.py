@@ -62,7 +62,8 @@ _KIND_GROUP = {"quantity": "quantity", "date": "date", "person": "person",
 
 # base features (from fusion, and the neighbours' cosines from retrieval) followed by the
 # word features of :func:`features`
-NEIGHBOUR = ("dense_prev", "dense_next", "dense_with_prev", "dense_with_next")
+NEIGHBOUR = ("dense_prev", "dense_next", "dense_with_prev", "dense_with_next",
+             "decontext_gain")
 BASE = ("dense", "bm25", "bm25_context", "dense_context", "answer_type", *NEIGHBOUR)
 FEATURES = (
     *BASE, "fused", "fused_gap", "rank_log", "rank0",
