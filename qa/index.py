@@ -1002,6 +1002,10 @@ class Index:
             seg = self._segments[s.name]
             if not (info.get("count") == s.count == seg.count == seg.vectors.shape[0]):
                 problems.append(f"{s.name}: row counts disagree")
+            cr = seg.context_rows
+            if (len(cr) != len(seg.context_vectors) or len(cr) and (
+                    cr[0] < 0 or cr[-1] >= seg.count or (np.diff(cr) <= 0).any())):
+                problems.append(f"{s.name}: context vectors and their rows disagree")
             for a, b in s.deleted:
                 if not 0 <= a <= b <= s.count:
                     problems.append(f"{s.name}: deletion {a}-{b} out of range")
