@@ -75,6 +75,7 @@ def grow_index(path: Path, base: Index, target: int, mark_copies: bool = False) 
         arts: list[Article] = []
         rows: list[dict] = []
         vecs = []
+        ctx_rows, ctx_vecs = [], []  # the decontextualised rewrites' vectors, copied too
         name = f"seg-{m.next_segment:06d}"
         while len(rows) < 10_000 and m.next_id + len(rows) < target:
             a, e = src[copy % len(src)]
@@ -89,6 +90,9 @@ def grow_index(path: Path, base: Index, target: int, mark_copies: bool = False) 
                     row["text"] = f"{row['text']} (#{copy})"
                 rows.append(row)
             vecs.append(np.asarray(seg.vectors[e.rows[0]:e.rows[1]]))
+            has, cv = seg.context(np.arange(*e.rows))
+            ctx_rows.append(first + np.flatnonzero(has))
+            ctx_vecs.append(cv)
             arts.append(new)
             from qa.index import ArticleEntry
 
@@ -96,7 +100,8 @@ def grow_index(path: Path, base: Index, target: int, mark_copies: bool = False) 
                                               rows=(first, len(rows)), title=new.title,
                                               outlet=new.outlet, published=new.published)
             copy += 1
-        write_segment(path, name, arts, rows, np.vstack(vecs))
+        write_segment(path, name, arts, rows, np.vstack(vecs),
+                      (np.concatenate(ctx_rows), np.vstack(ctx_vecs)))
         m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
         m.next_id += len(rows)
         m.next_segment += 1

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 
 from qa.attribution_coref import Resolver
-from qa.attribution_lexicon import is_candidate, recase_headline
+from qa.attribution_lexicon import is_candidate
 from qa.attribution_model import drop_duplicates, load_model
 from qa.attribution_rules import Raw, neighbour_content, quote_regions, sentence_relations
 from qa.models import Attribution
@@ -53,11 +53,9 @@ MAX_DESCRIPTION_WORDS = 10  # a longer unnamed "source" is a parse gone wrong, n
 
 
 def _parse(texts: list[str]):
-    from qa.nlp import get_nlp
+    from qa.nlp import parse
 
-    nlp = get_nlp()
-    return nlp.pipe([recase_headline(t) for t in texts], disable=["ner", "attribute_ruler"],
-                    batch_size=64)
+    return parse(texts)
 
 
 def _keep(cands: list[tuple[int, Raw]]) -> list[float | None]:
@@ -87,14 +85,18 @@ def _kind(content: Span | None, quotes: list[Span]) -> str:
     return "direct" if frac >= 0.8 else "mixed" if covered > 0 else "indirect"
 
 
-def _raw_relations(text: str, spans: list[Span], broad: bool = True) -> list[tuple[int, Raw]]:
-    """``(sentence index, relation)`` for every kept relation, in text order."""
+def _raw_relations(text: str, spans: list[Span], broad: bool = True,
+                   docs: dict | None = None) -> list[tuple[int, Raw]]:
+    """``(sentence index, relation)`` for every kept relation, in text order. The parses
+    made are left in ``docs`` (sentence index -> Doc), for :mod:`qa.decontext`."""
     quotes = quote_regions(text)
     cand = [i for i, (s, e) in enumerate(spans) if is_candidate(text[s:e], broad)]
     out: list[tuple[int, Raw]] = []
     kept: list[tuple[float, tuple[int, Raw]]] = []
     found: list[tuple[int, Raw]] = []
     for i, doc in zip(cand, _parse([text[spans[i][0]:spans[i][1]] for i in cand]), strict=True):
+        if docs is not None:
+            docs[i] = doc
         for r in sentence_relations(doc, spans[i][0], 0.0, quotes):
             # as written: a headline was parsed with its cue words lower-cased
             r.cue_text = text[r.cue[0]:r.cue[1]]
@@ -177,12 +179,12 @@ def _continue_quotes(text: str, spans: list[Span], quotes: list[Span],
             j += 1
 
 
-def _attributions(text: str, spans: list[Span],
-                  broad: bool = True) -> list[tuple[int, Raw, Attribution]]:
+def _attributions(text: str, spans: list[Span], broad: bool = True,
+                  docs: dict | None = None) -> list[tuple[int, Raw, Attribution]]:
     quotes = quote_regions(text)
     resolver = Resolver(text, spans)
     out = []
-    for i, r in _raw_relations(text, spans, broad):
+    for i, r in _raw_relations(text, spans, broad, docs):
         if r.extra.get("note_only"):
             resolver.note(r, i)
             continue
@@ -211,15 +213,16 @@ def extract(text: str, outlet: str | None = None,
     return [a for _, r, a in _attributions(text, spans) if not r.extra.get("clause_only")]
 
 
-def attribute_sentences(text: str, spans: list[Span],
-                        outlet: str | None = None) -> list[Attribution]:
+def attribute_sentences(text: str, spans: list[Span], outlet: str | None = None,
+                        docs: dict | None = None) -> list[Attribution]:
     """One attribution per sentence span: the relation that covers it, else
-    ``Attribution(kind="unattributed", speaker=outlet)``.
+    ``Attribution(kind="unattributed", speaker=outlet)``. The sentences parsed are left in
+    ``docs`` (sentence index -> spaCy Doc) when given, so ingest parses none twice.
 
     >>> [a.kind for a in attribute_sentences("The SDF began the assault.", [(0, 26)], "AFP")]
     ['unattributed']
     """
-    found = _attributions(text, spans, broad=False)
+    found = _attributions(text, spans, broad=False, docs=docs)
     rels = [(i, r, a) for i, r, a in found
             if r.main and r.cue_class in INDEX_CLASSES and a.source_span is not None
             and (r.name or len((a.source or "").split()) <= MAX_DESCRIPTION_WORDS)]

@@ -5,6 +5,8 @@ Layout of an index folder (default ``./index``)::
     manifest.json          the commit point: format, model, dim, segments, deletions, articles
     seg-000003/            one immutable segment, written once and never changed
         vectors.npy        float32 sentence vectors (n x dim), L2-normalised
+        context.npy        vectors of the decontextualised rewrites (qa.decontext) of the
+        context_rows.npy   rows that have one, and those rows (sorted)
         sentences.jsonl    one JSON object per sentence (text, offsets, attribution, ...)
         lines.npy          byte offset of each line of sentences.jsonl (rows read on demand)
         articles.jsonl     the full articles (so ``rebuild`` never needs the original files)
@@ -59,7 +61,7 @@ from qa.sentences import split_spans
 log = logging.getLogger(__name__)
 _KEY_WORD = re.compile(r"\w+")
 
-FORMAT = 2  # 2: per-segment BM25 index, text hashes, saved FAISS index
+FORMAT = 3  # 2: per-segment BM25 index, text hashes, saved FAISS index; 3: context vectors
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 DEFAULT_INDEX = "index"
@@ -253,7 +255,8 @@ def _sha256(path: Path) -> str:
 
 
 SEGMENT_FILES = ("vectors.npy", "sentences.jsonl", "lines.npy", "articles.jsonl",
-                 "row_article.npy", "texthash.npy", "article_meta.json", "article_lines.npy")
+                 "row_article.npy", "texthash.npy", "article_meta.json", "article_lines.npy",
+                 "context.npy", "context_rows.npy")
 
 
 def text_key(text: str) -> str:
@@ -274,11 +277,13 @@ def text_hash(text: str) -> int:
 
 
 def write_segment(
-    root: Path, name: str, articles: list[Article], rows: list[dict], vectors: np.ndarray
+    root: Path, name: str, articles: list[Article], rows: list[dict], vectors: np.ndarray,
+    context: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Write a complete segment folder atomically (temp folder, fsync, rename): vectors,
-    sentences, articles, the BM25 index (``bm25/``) and, for large segments, the
-    quantised FAISS index (``dense.faiss``)."""
+    sentences, articles, the BM25 index (``bm25/``), the context vectors (``context``:
+    sorted rows and their rewrites' vectors, see :mod:`qa.decontext`) and, for large
+    segments, the quantised FAISS index (``dense.faiss``)."""
     from qa import ann, lexical
 
     tmp = root / f".tmp-{name}-{os.getpid()}"
@@ -287,6 +292,11 @@ def write_segment(
     tmp.mkdir(parents=True)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     np.save(tmp / "vectors.npy", vectors)
+    ctx_rows, ctx_vecs = context if context is not None else (
+        np.zeros(0, np.int64), np.zeros((0, vectors.shape[1]), np.float32))
+    np.save(tmp / "context_rows.npy", np.asarray(ctx_rows, dtype=np.int64))
+    np.save(tmp / "context.npy", np.ascontiguousarray(ctx_vecs, dtype=np.float32)
+            .reshape(len(ctx_rows), vectors.shape[1]))
     offsets = [0]
     with open(tmp / "sentences.jsonl", "wb") as f:
         for r in rows:
@@ -395,6 +405,8 @@ class SegmentReader:
             # which article (position in self.articles) each row belongs to
             self.row_article = np.load(self.dir / "row_article.npy")
             self.text_hashes = np.load(self.dir / "texthash.npy")
+            self.context_rows = np.load(self.dir / "context_rows.npy")
+            self.context_vectors = np.load(self.dir / "context.npy", mmap_mode="r")
         except (OSError, ValueError, KeyError) as e:
             raise IndexCorrupt(root, f"segment {name} unreadable: {e}") from e
         self.count = len(self.lines) - 1
@@ -416,6 +428,18 @@ class SegmentReader:
 
     def text(self, i: int) -> str:
         return self.row(i)["text"]
+
+    def context(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``rows`` have a decontextualised rewrite (bool mask) and the rewrites'
+        vectors, in the order of the rows that have one."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cr = self.context_rows
+        if not len(cr) or not len(rows):
+            return np.zeros(len(rows), dtype=bool), np.zeros((0, self.vectors.shape[1]),
+                                                             np.float32)
+        at = np.minimum(np.searchsorted(cr, rows), len(cr) - 1)
+        has = cr[at] == rows
+        return has, np.asarray(self.context_vectors[at[has]], dtype=np.float32)
 
     def texts(self) -> Iterator[str]:
         for i in range(self.count):
@@ -474,6 +498,7 @@ class _Prepared:
     article: Article
     spans: list[tuple[int, int]]
     attributions: list[Attribution | None]
+    context: dict[int, str]  # sentence number -> its decontextualised rewrite
 
 
 class Index:
@@ -790,12 +815,15 @@ class Index:
         """Embed ``prepared`` articles and write them as one new segment recorded in ``m``
         (old rows of updated articles are marked deleted). Returns sentences written."""
         texts = [p.article.text[s:e] for p in prepared for s, e in p.spans]
+        ctx_texts = [t for p in prepared for _, t in sorted(p.context.items())]
 
         def tick(frac: float) -> None:
             if progress is not None:
                 progress(done + round(frac * len(prepared)), total or 0, "articles")
 
-        vecs = _encode_with_progress(self.encoder, texts, tick)
+        both = _encode_with_progress(self.encoder, texts + ctx_texts, tick)  # one pass
+        vecs, ctx_vecs = both[:len(texts)], both[len(texts):]
+        ctx_rows: list[int] = []
         name = f"seg-{m.next_segment:06d}"
         rows: list[dict] = []
         for ai, p in enumerate(prepared):
@@ -807,11 +835,15 @@ class Index:
                 rows.append({"a": ai, "text": p.article.text[s:e], "start": s, "end": e,
                              "position": pos,
                              "attribution": att.model_dump() if att is not None else None})
+                if pos in p.context:
+                    rows[-1]["context"] = p.context[pos]
+                    ctx_rows.append(len(rows) - 1)
             m.articles[p.article.id] = ArticleEntry(
                 hash=p.article.hash, segment=name, rows=(first, len(rows)),
                 title=p.article.title, outlet=p.article.outlet,
                 published=p.article.published, url=p.article.url)
-        write_segment(self.path, name, [p.article for p in prepared], rows, vecs)
+        write_segment(self.path, name, [p.article for p in prepared], rows, vecs,
+                      (np.asarray(ctx_rows, dtype=np.int64), ctx_vecs))
         m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
         m.next_id += len(rows)
         m.next_segment += 1
@@ -854,6 +886,8 @@ class Index:
         articles: list[Article] = []
         rows: list[dict] = []
         vec_parts: list[np.ndarray] = []
+        ctx_rows: list[np.ndarray] = []
+        ctx_parts: list[np.ndarray] = []
         for aid, entry in list(m.articles.items()):
             if entry.segment not in names:
                 continue
@@ -867,13 +901,17 @@ class Index:
                 row["a"] = ai
                 rows.append(row)
             vec_parts.append(np.asarray(seg.vectors[a0:a1], dtype=np.float32))
+            has, cv = seg.context(np.arange(a0, a1))
+            ctx_rows.append(first + np.flatnonzero(has))
+            ctx_parts.append(cv)
             m.articles[aid] = entry.model_copy(update={"segment": name,
                                                        "rows": (first, len(rows))})
         vecs = (np.vstack(vec_parts) if vec_parts
                 else np.zeros((0, m.dim), dtype=np.float32))
         m.segments = [s for s in m.segments if s.name not in names]
         if rows:
-            write_segment(self.path, name, articles, rows, vecs)
+            write_segment(self.path, name, articles, rows, vecs,
+                          (np.concatenate(ctx_rows).astype(np.int64), np.vstack(ctx_parts)))
             m.segments.append(SegmentInfo(name=name, base=m.next_id, count=len(rows)))
             m.next_id += len(rows)
             m.next_segment += 1
@@ -964,6 +1002,10 @@ class Index:
             seg = self._segments[s.name]
             if not (info.get("count") == s.count == seg.count == seg.vectors.shape[0]):
                 problems.append(f"{s.name}: row counts disagree")
+            cr = seg.context_rows
+            if (len(cr) != len(seg.context_vectors) or len(cr) and (
+                    cr[0] < 0 or cr[-1] >= seg.count or (np.diff(cr) <= 0).any())):
+                problems.append(f"{s.name}: context vectors and their rows disagree")
             for a, b in s.deleted:
                 if not 0 <= a <= b <= s.count:
                     problems.append(f"{s.name}: deletion {a}-{b} out of range")
@@ -1082,16 +1124,22 @@ def _attribution_version() -> str | None:
 
 
 def _prepare(article: Article) -> _Prepared:
+    from qa import decontext
+
     spans = split_spans(article.text)
-    return _Prepared(article, spans, _attribute(article, spans))
+    docs: dict = {}  # sentence parses attribution made, reused by decontext
+    atts = _attribute(article, spans, docs)
+    context = decontext.rewrite([article.text[s:e] for s, e in spans], docs)
+    return _Prepared(article, spans, atts, context)
 
 
-def _attribute(article: Article, spans: list[tuple[int, int]]) -> list[Attribution | None]:
+def _attribute(article: Article, spans: list[tuple[int, int]],
+               docs: dict | None = None) -> list[Attribution | None]:
     try:
         from qa.attribution import attribute_sentences
     except ImportError:
         return [None] * len(spans)
-    return attribute_sentences(article.text, spans, article.outlet)
+    return attribute_sentences(article.text, spans, article.outlet, docs)
 
 
 def _encode_with_progress(enc: Encoder, texts: list[str], tick: Callable[[float], None],

@@ -36,3 +36,13 @@ def get_nlp():
     """
     with _lock:
         return _load()
+
+
+def parse(texts: list[str]) -> list:
+    """Tagger and dependency parse (no NER) of ``texts``, headlines re-cased first
+    (:func:`qa.attribution_lexicon.recase_headline`; only case changes, so character
+    offsets hold): the parse attribution and :mod:`qa.decontext` share at ingest."""
+    from qa.attribution_lexicon import recase_headline
+
+    return list(get_nlp().pipe([recase_headline(t) for t in texts],
+                               disable=["ner", "attribute_ruler"], batch_size=64))

@@ -9,7 +9,9 @@ looks again, more closely, at only the first ``DEPTH`` of them (the "cross-encod
   question terms in the question's order, question bigrams found, how tightly the matched
   terms sit together, the rarest question term missing, the question's names found, and
   whether the sentence holds a candidate of the kind of answer asked for (a figure, a
-  date, a name, a place; per kind) that the question does not already contain. A linear
+  date, a name, a place; per kind) that the question does not already contain, and how
+  much closer to the question the sentence's decontextualised rewrite is (its pronoun
+  subject replaced by the name it stands for, :mod:`qa.decontext`). A linear
   listwise (softmax) model scores them; its weights ship in ``qa/data/rerank.json``
   (recipe: ``python bench/tune_rerank.py``, cross-validated by article on xquad_dev).
   No parse at query time: only tokenising the candidates' texts.
@@ -62,7 +64,8 @@ _KIND_GROUP = {"quantity": "quantity", "date": "date", "person": "person",
 
 # base features (from fusion, and the neighbours' cosines from retrieval) followed by the
 # word features of :func:`features`
-NEIGHBOUR = ("dense_prev", "dense_next", "dense_with_prev", "dense_with_next")
+NEIGHBOUR = ("dense_prev", "dense_next", "dense_with_prev", "dense_with_next",
+             "decontext_gain")
 BASE = ("dense", "bm25", "bm25_context", "dense_context", "answer_type", *NEIGHBOUR)
 FEATURES = (
     *BASE, "fused", "fused_gap", "rank_log", "rank0",

@@ -357,9 +357,15 @@ def _segment_candidates(info: SegmentInfo, seg: SegmentReader, live: np.ndarray,
     feats = {"dense": q_s, "bm25": bm[rows].astype(np.float32),
              "bm25_context": ctx_bm.astype(np.float32), "dense_context": ctx_dense,
              "answer_type": atype}
+    # a sentence rewritten with the name its pronoun subject stands for (qa.decontext):
+    # how much closer the rewrite is to the question than the sentence
+    gain = np.zeros(len(rows), dtype=np.float32)
+    has_ctx, ctx_vecs = seg.context(rows)
+    if has_ctx.any():
+        gain[has_ctx] = ann.similarities(qv, ctx_vecs) - q_s[has_ctx]
     neighbours = {"dense_prev": d_prev, "dense_next": d_next,
                   "dense_with_prev": with_prev.astype(np.float32),
-                  "dense_with_next": with_next.astype(np.float32)}
+                  "dense_with_next": with_next.astype(np.float32), "decontext_gain": gain}
     return _Candidates(info, seg, rows, vecs, feats, bm[rows], texts,
                        [(r["start"], r["end"]) for r in recs],
                        [int(r.get("position", 0)) for r in recs], neighbours)
